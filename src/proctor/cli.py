@@ -1,0 +1,175 @@
+"""The `proctor` command line: thin over the library.
+
+    proctor run [SUITE.toml]        run a suite (default: the built-in one) and write its report
+    proctor report RUN_DIR          (re)write RUN_DIR/report.html from the run store
+    proctor runs [ROOT]             list run directories and how far each got
+    proctor w2s --dataset sst2 ...  weak-to-strong generalization on one data set
+
+A user mistake (a bad spec, a missing column) prints one line and exits with status 2; no traceback.
+With `--json`, the last line of stdout is one JSON object with the summary numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from .errors import ProctorError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Proctor: can a weaker overseer supervise a stronger model?")
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+
+def _finite(o):
+    """JSON has no NaN: undefined numbers become null."""
+    if isinstance(o, float):
+        return o if math.isfinite(o) else None
+    if isinstance(o, dict):
+        return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_finite(v) for v in o]
+    return o
+
+
+def _emit_json(obj) -> None:
+    sys.stdout.write(json.dumps(_finite(obj), default=str) + "\n")
+    sys.stdout.flush()
+
+
+def _guard(fn):
+    """Run a command body: ProctorError -> one line and its exit code; Ctrl-C -> a resume hint."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ProctorError as e:
+            err.print(f"[red]error:[/] {escape(str(e))}", soft_wrap=True)
+            raise typer.Exit(e.exit_code) from None
+        except KeyboardInterrupt:
+            err.print("interrupted; finished units are kept, rerun the same command to resume")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def _default_suite_path() -> Path:
+    return Path(str(resources.files("proctor") / "suites" / "default.toml"))
+
+
+@app.command()
+@_guard
+def run(
+    suite: Annotated[Optional[Path], typer.Argument(help="Suite TOML; default: the built-in suite.")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Run directory (default: derived from the suite).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON summary object last.")] = False,
+):
+    """Run a suite of experiments (resumable) and write its HTML report."""
+    from .runs.executor import default_run_dir, run_suite
+    from .runs.spec import load_suite
+    from .w2s.summary import headline
+
+    s = load_suite(suite or _default_suite_path())
+    run_dir = out_dir or default_run_dir(s)
+    err.print(f"run directory: {escape(str(run_dir))}")
+    summaries = run_suite(s, run_dir, err)
+    report = run_dir / "report.html"
+    out.print(f"report: {escape(str(report))}")
+    if as_json:
+        _emit_json({"run_dir": str(run_dir), "report": str(report),
+                    "experiments": [headline(v) for v in summaries.values()]})
+
+
+@app.command()
+@_guard
+def report(run_dir: Annotated[Path, typer.Argument(help="A run directory.")]):
+    """Write RUN_DIR/report.html from the run store (works on unfinished runs too)."""
+    from .runs.executor import write_report
+
+    out.print(f"report: {escape(str(write_report(run_dir)))}")
+
+
+@app.command()
+@_guard
+def runs(root: Annotated[Optional[Path], typer.Argument(help="Folder of run directories.")] = None):
+    """List run directories under ROOT (default: $PROCTOR_RUNS or ./proctor-runs)."""
+    from rich.table import Table
+
+    from .runs.executor import runs_root
+    from .runs.store import RunStore, is_run_dir
+
+    root = root or runs_root()
+    dirs = sorted(p for p in root.iterdir() if is_run_dir(p)) if root.is_dir() else []
+    if not dirs:
+        out.print(f"no runs under {escape(str(root))}")
+        return
+    table = Table("run directory", "experiments", "finished units", "report")
+    for d in dirs:
+        with RunStore(d) as st:
+            n_exp = len(st.meta().get("suite", {}).get("experiment", []))
+            n_units = len(st.units())
+        table.add_row(escape(str(d)), str(n_exp), str(n_units), "yes" if (d / "report.html").exists() else "no")
+    out.print(table)
+
+
+@app.command()
+@_guard
+def w2s(
+    dataset: Annotated[Optional[str], typer.Option(help="sst2, boolq, anthropic_hh, a local file/folder, or a Hub id.")] = None,
+    weak: Annotated[Optional[list[str]], typer.Option(help="Weak model KIND[:MODEL][@LAYERS]; repeatable. Default: tfidf.")] = None,
+    strong: Annotated[str, typer.Option(help="Strong model (student and ceiling).")] = "finetune:minilm",
+    loss: Annotated[Optional[list[str]], typer.Option(help="xent or aux; repeatable. Default: xent and aux.")] = None,
+    chain: Annotated[Optional[list[str]], typer.Option(help="Intermediate model of a bootstrapping chain; repeatable.")] = None,
+    seeds: Annotated[int, typer.Option(min=1)] = 3,
+    max_train: Annotated[Optional[int], typer.Option(help="Cap on training examples.")] = None,
+    max_test: Annotated[Optional[int], typer.Option(help="Cap on test examples.")] = None,
+    spec: Annotated[Optional[Path], typer.Option(help="A TOML spec instead of the options above.")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Run directory (default: derived from the spec).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON summary object last.")] = False,
+):
+    """Weak-to-strong generalization: weak supervisor, strong student on its labels, strong ceiling; PGR with CIs."""
+    from .errors import ConfigError
+    from .runs.executor import default_run_dir, run_suite
+    from .runs.spec import Suite, W2SSpec, load_w2s_spec, validate
+    from .w2s.summary import headline
+
+    if spec is not None:
+        w = load_w2s_spec(spec)
+    else:
+        if not dataset:
+            raise ConfigError("--dataset is required (or give --spec FILE.toml)")
+        fields = {"dataset": dataset, "weak": weak or ["tfidf"], "strong": strong, "loss": loss or ["xent", "aux"],
+                  "chain": chain or [], "seeds": seeds, "max_train": max_train, "max_test": max_test}
+        w = validate(W2SSpec, {k: v for k, v in fields.items() if v is not None}, "command line")
+    suite = Suite(name=w.title, experiment=[w])
+    run_dir = out_dir or default_run_dir(suite)
+    err.print(f"run directory: {escape(str(run_dir))}")
+    summaries = run_suite(suite, run_dir, err)
+    h = headline(summaries[w.title])
+    for r in h["results"]:
+        verdict = "" if r["resolved"] else "  (gap inside noise: no result)"
+        pgr = "undefined" if r["pgr"] != r["pgr"] else f"{r['pgr']:.2f}"
+        out.print(f"{escape(r['weak_model'])} / {r['loss']}: weak {100 * r['weak']:.1f}%  student "
+                  f"{100 * r['student']:.1f}%  ceiling {100 * r['ceiling']:.1f}%  PGR {pgr}{verdict}")
+    out.print(f"report: {escape(str(run_dir / 'report.html'))}")
+    if as_json:
+        _emit_json(h | {"run_dir": str(run_dir), "report": str(run_dir / "report.html")})
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,33 @@
+"""Pick the torch device once, in one place.
+
+`PROCTOR_DEVICE` overrides (``cpu``, ``cuda``, ``cuda:1``, ``mps``); otherwise CUDA when present, else CPU.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+
+@functools.cache
+def get_device():
+    import torch
+
+    name = os.environ.get("PROCTOR_DEVICE")
+    if name:
+        return torch.device(name)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    return torch.device("cpu")
+
+
+def describe_device() -> str:
+    """A short human-readable name of the device, for benchmark and report rows."""
+    import torch
+
+    dev = get_device()
+    if dev.type == "cuda":
+        return torch.cuda.get_device_name(dev)
+    import platform
+
+    return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"

@@ -1,0 +1,153 @@
+"""Run a suite: every experiment's units in order, skipping the finished ones, then write the report.
+
+The run directory holds `store.sqlite` (finished units), `units/` (their arrays), `suite.toml` (what was asked),
+`summary.json` and `report.html`. Rerunning the same suite into the same directory resumes it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+
+from .. import __version__
+from ..errors import ConfigError
+from .spec import Suite, W2SSpec, dump_toml, validate
+from .store import RunStore, canonical_json, unit_key
+
+RUNS_ROOT_ENV = "PROCTOR_RUNS"
+
+
+def runs_root() -> Path:
+    return Path(os.environ.get(RUNS_ROOT_ENV, "proctor-runs"))
+
+
+def default_run_dir(suite: Suite) -> Path:
+    """Same suite -> same directory, so rerunning a command resumes it."""
+    digest = unit_key(suite.model_dump(mode="json"))[:10]
+    return runs_root() / f"{suite.name}-{digest}"
+
+
+def _experiment(spec, store: RunStore, console: Console):
+    def on_unit(label: str, unit, computed: bool) -> None:
+        acc = unit.result.get("test_acc")
+        acc_s = f" test acc {100 * acc:.1f}%" if isinstance(acc, float) else ""
+        if computed:
+            console.print(f"  [green]done[/] {escape(label)}{acc_s} [dim]({unit.seconds:.1f} s)[/]")
+        else:
+            console.print(f"  [dim]skip {escape(label)} (finished earlier){acc_s}[/]")
+
+    if isinstance(spec, W2SSpec):
+        from ..w2s.protocol import W2SExperiment
+
+        return W2SExperiment(spec, store, on_unit=on_unit)
+    raise ConfigError(f"experiment type {spec.type!r} is not supported")
+
+
+def run_suite(suite: Suite, run_dir: Path, console: Console | None = None) -> dict:
+    """Run every experiment of `suite` in `run_dir`; return the summaries. The report is written at the end."""
+    console = console or Console(stderr=True)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with RunStore(run_dir) as store:
+        previous = store.meta().get("suite")
+        if previous is not None and previous != json.loads(canonical_json(suite.model_dump(mode="json"))):
+            raise ConfigError(f"{run_dir}: holds a different suite; choose another --out or delete it")
+        store.set_meta("suite", suite.model_dump(mode="json"))
+        store.set_meta("proctor_version", __version__)
+        store.meta().get("created") or store.set_meta("created", datetime.now(timezone.utc).isoformat())
+        _atomic_write(run_dir / "suite.toml", dump_toml(suite))
+        store.clean_temporaries()
+        for i, spec in enumerate(suite.experiment, 1):
+            console.print(f"[bold]experiment {i}/{len(suite.experiment)}[/]: {escape(spec.title)}")
+            t0 = time.perf_counter()
+            exp = _experiment(spec, store, console)
+            exp.run()
+            console.print(f"  [dim]{escape(spec.title)} finished in {time.perf_counter() - t0:.1f} s[/]")
+        summaries = summarize_run(store, suite)
+    _atomic_write(run_dir / "summary.json", json.dumps(summaries, indent=2, default=_json_default))
+    write_report(run_dir)
+    return summaries
+
+
+def load_run_suite(run_dir: Path) -> Suite:
+    if not (run_dir / "store.sqlite").exists():
+        raise ConfigError(f"{run_dir}: not a Proctor run directory (no store.sqlite)")
+    with RunStore(run_dir) as store:
+        data = store.meta().get("suite")
+    if data is None:
+        raise ConfigError(f"{run_dir}: the run store holds no suite")
+    return validate(Suite, data, str(run_dir / "store.sqlite"))
+
+
+def summarize_run(store: RunStore, suite: Suite) -> dict:
+    from ..w2s.summary import summarize
+
+    return {spec.title: summarize(store, spec) for spec in suite.experiment if isinstance(spec, W2SSpec)}
+
+
+def write_report(run_dir: Path) -> Path:
+    from ..device import describe_device
+    from ..report import Section, Table, render_report
+    from ..w2s.report import w2s_section
+    from ..w2s.summary import headline
+
+    suite = load_run_suite(run_dir)
+    with RunStore(run_dir) as store:
+        summaries = summarize_run(store, suite)
+        meta = store.meta()
+    heads = [headline(s) for s in summaries.values()]
+    overview = Section(
+        title="Overview",
+        summary="How much of the gap between the weak overseer and the strong model each experiment closes. "
+                "The primary row of each experiment is its first weak model and first loss; every row is below.",
+        tables=[Table(
+            columns=["experiment", "technique", "weak supervisor", "loss", "weak %", "student %", "ceiling %", "PGR",
+                     "PGR 95% CI", "verdict"],
+            rows=[[h["experiment"], "weak-to-strong", r["weak_model"], r["loss"], _pct(r["weak"]), _pct(r["student"]),
+                   _pct(r["ceiling"]), _num(r["pgr"]), _ci2(r["pgr_ci"]),
+                   "measured" if r["resolved"] else "no result (gap inside noise)"]
+                  for h in heads for r in h["results"]],
+        )],
+    )
+    sections = [overview] + [w2s_section(s) for s in summaries.values()]
+    return render_report(
+        run_dir / "report.html",
+        title=f"Proctor report: {suite.name}",
+        sections=sections,
+        meta={"run directory": str(run_dir), "created": str(meta.get("created", "")),
+              "report written": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+              "proctor": str(meta.get("proctor_version", __version__)), "device": describe_device()},
+    )
+
+
+def _pct(x) -> str:
+    return "—" if x is None or x != x else f"{100 * x:.1f}"
+
+
+def _num(x) -> str:
+    return "undefined" if x is None or x != x else f"{x:.2f}"
+
+
+def _ci2(ci) -> str:
+    if not ci or any(v is None or v != v for v in ci):
+        return "—"
+    return f"[{ci[0]:.2f}, {ci[1]:.2f}]"
+
+
+def _json_default(o):
+    import numpy as np
+
+    if isinstance(o, np.generic):
+        return o.item()
+    raise TypeError(type(o))
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,129 @@
+"""Summaries of a finished (or partly finished) W2S experiment, read back from the run store.
+
+Per (weak model, loss): test accuracies of weak, student and ceiling (mean +- sd over seeds), PGR per seed with its
+bootstrap CI, PGR mean +- sd over seeds, and the CI of the seed-mean PGR from resampling test examples.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..runs.spec import W2SSpec
+from ..runs.store import RunStore, unit_key
+from .pgr import bootstrap_correct, mean_sd, pgr
+from .protocol import UnitKeys
+
+
+def _data_id(store: RunStore, spec: W2SSpec) -> str | None:
+    for u in store.units(spec.title):
+        return u.config["data"]
+    return None
+
+
+def summarize(store: RunStore, spec: W2SSpec) -> dict:
+    """The experiment's numbers as a JSON-ready dict (rows per weak model x loss, chains, completeness)."""
+    data_id = _data_id(store, spec)
+    out: dict = {"experiment": spec.title, "dataset": spec.dataset, "strong": spec.strong.label,
+                 "seeds": spec.seeds, "rows": [], "chain": [], "complete": False}
+    if data_id is None:
+        return out
+    keys = UnitKeys(spec, data_id)
+    n_done = 0
+    n_planned = 0
+    ceil_units = {}
+    for seed in range(spec.seeds):
+        n_planned += 1
+        u = store.get(unit_key(keys.ceiling_config(seed)))
+        if u:
+            ceil_units[seed] = u
+            n_done += 1
+    for w in spec.weak:
+        weak_units = {}
+        for seed in range(spec.seeds):
+            n_planned += 1
+            u = store.get(unit_key(keys.weak_config(w, seed)))
+            if u:
+                weak_units[seed] = u
+                n_done += 1
+        for loss in spec.loss:
+            seeds_rows = []
+            correct_sum = None
+            for seed in range(spec.seeds):
+                n_planned += 1
+                su = store.get(unit_key(keys.student_config(w, loss, seed)))
+                if su:
+                    n_done += 1
+                if not (su and seed in weak_units and seed in ceil_units):
+                    continue
+                cu = ceil_units[seed]
+                y = store.arrays(cu.key)["y_test"]
+                preds = [store.arrays(weak_units[seed].key)["test"], store.arrays(su.key)["test"],
+                         store.arrays(cu.key)["test"]]
+                correct = np.stack([p.argmax(1) == y for p in preds]).astype(np.float64)
+                est = bootstrap_correct(correct, n_boot=spec.n_boot, seed=seed)
+                correct_sum = correct if correct_sum is None else correct_sum + correct
+                seeds_rows.append({"seed": seed, **est.as_dict(),
+                                   "agree_weak_half_b": su.result.get("agree_weak_half_b")})
+            if not seeds_rows:
+                continue
+            pooled = bootstrap_correct(correct_sum / len(seeds_rows), n_boot=spec.n_boot, seed=12345)
+            row = {
+                "weak_model": w.label, "loss": loss, "n_seeds": len(seeds_rows),
+                "weak": mean_sd(r["weak"]["value"] for r in seeds_rows),
+                "student": mean_sd(r["student"]["value"] for r in seeds_rows),
+                "ceiling": mean_sd(r["ceiling"]["value"] for r in seeds_rows),
+                "gap": mean_sd(r["gap"]["value"] for r in seeds_rows),
+                "pgr": mean_sd(r["pgr"]["value"] for r in seeds_rows),
+                "pooled": pooled.as_dict(),
+                "per_seed": seeds_rows,
+            }
+            row["resolved"] = bool(pooled.resolved)
+            out["rows"].append(row)
+    if spec.chain:
+        for seed in range(spec.seeds):
+            n_planned += 1
+            u = store.get(unit_key(keys.chain_config(seed)))
+            if u:
+                n_done += 1
+                out["chain"].append({"seed": seed, **u.result})
+    out["units_done"], out["units_planned"] = n_done, n_planned
+    out["complete"] = n_done == n_planned
+    return out
+
+
+def headline(summary: dict) -> dict:
+    """The `--json` object: weak / student / ceiling / pgr of the primary row (first weak model, first loss)."""
+    rows = summary["rows"]
+    nan = math.nan
+    first = rows[0] if rows else None
+    out = {
+        "experiment": summary["experiment"],
+        "dataset": summary["dataset"],
+        "weak": first["weak"]["mean"] if first else nan,
+        "student": first["student"]["mean"] if first else nan,
+        "ceiling": first["ceiling"]["mean"] if first else nan,
+        "pgr": first["pgr"]["mean"] if first else nan,
+        "pgr_sd": first["pgr"]["sd"] if first else nan,
+        "pgr_ci": [first["pooled"]["pgr"]["lo"], first["pooled"]["pgr"]["hi"]] if first else None,
+        "gap_ci": [first["pooled"]["gap"]["lo"], first["pooled"]["gap"]["hi"]] if first else None,
+        "resolved": first["resolved"] if first else False,
+        "primary": {"weak_model": first["weak_model"], "loss": first["loss"]} if first else None,
+        "seeds": summary["seeds"],
+        "complete": summary["complete"],
+        "results": [
+            {"weak_model": r["weak_model"], "loss": r["loss"], "weak": r["weak"]["mean"],
+             "student": r["student"]["mean"], "ceiling": r["ceiling"]["mean"], "pgr": r["pgr"]["mean"],
+             "pgr_sd": r["pgr"]["sd"], "pgr_ci": [r["pooled"]["pgr"]["lo"], r["pooled"]["pgr"]["hi"]],
+             "resolved": r["resolved"]}
+            for r in rows
+        ],
+    }
+    if summary["chain"]:
+        out["chain"] = summary["chain"]
+    return out
+
+
+def pgr_of_means(row: dict) -> float:
+    return pgr(row["weak"]["mean"], row["student"]["mean"], row["ceiling"]["mean"])
