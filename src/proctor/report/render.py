@@ -1,0 +1,316 @@
+"""Report records -> one self-contained static HTML file.
+
+A report is a title, a few `meta` facts (run dir, created time, seeds, device ...) and a list of `Section`s, each with
+plain-text summary, tables, figures (PNG bytes, inlined as ``data:`` URLs), samples (model replies, data rows, shown
+verbatim) and notes (caveats). Everything is rendered by Jinja2 with autoescape on for every template; nothing a data
+set or a model wrote is ever marked safe. The page carries a Content-Security-Policy that forbids scripts and every
+external resource, so even a rendering bug cannot run code or phone home.
+
+`render_report` builds the whole document in memory and only then writes it, to a temporary file in the target folder
+that is renamed over the target (``os.replace``): a failure leaves no file, or the previous report intact.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import numbers
+import os
+import re
+import struct
+import tempfile
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+
+if TYPE_CHECKING:  # pragma: no cover
+    import matplotlib.figure
+
+__all__ = [
+    "CSP",
+    "Figure",
+    "Sample",
+    "Section",
+    "Table",
+    "figure_png",
+    "format_cell",
+    "render_html",
+    "render_report",
+]
+
+#: The page's Content-Security-Policy: no script of any kind, images only from data: URLs, inline styles only.
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+MISSING = "\u2014"  # em dash, shown for None / missing cells
+
+
+@dataclass
+class Table:
+    """A table. Cells are str / int / float / None (numpy scalars work too); None is shown as an em dash."""
+
+    columns: list[str]
+    rows: list[list[Any]]
+    caption: str = ""
+
+
+@dataclass
+class Figure:
+    """A figure: PNG bytes (see `figure_png`), inlined into the page as a base64 data: URL."""
+
+    title: str
+    png: bytes
+    caption: str = ""
+
+
+@dataclass
+class Sample:
+    """An example text shown verbatim (a model reply, a data row), escaped, in a collapsible block."""
+
+    label: str
+    text: str
+
+
+@dataclass
+class Section:
+    """One section of a report. `summary` and `notes` are plain text (never HTML); blank lines split paragraphs."""
+
+    title: str
+    summary: str = ""
+    tables: list[Table] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    samples: list[Sample] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    anchor: str = ""
+
+
+# --------------------------------------------------------------------------------------------------------- cells
+
+
+def format_cell(value: Any) -> str:
+    """Format one table cell for display.
+
+    None -> an em dash; bool -> ``yes`` / ``no``; integers as they are; floats with a sensible number of digits:
+    three decimals for ordinary magnitudes (accuracies, PGR, losses: ``0.873``), one decimal from 100, thousands
+    separators and no decimals from 10,000, and three significant digits in exponent form for very small or very
+    large values (``1.2e-05``); NaN -> ``NaN``, infinities -> ``∞`` / ``-∞``. Anything else is ``str(value)``.
+    """
+    if value is None:
+        return MISSING
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return "yes" if value else "no"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        v = float(value)
+        if math.isnan(v):
+            return "NaN"
+        if math.isinf(v):
+            return "\u221e" if v > 0 else "-\u221e"
+        if v == 0:
+            return "0"
+        a = abs(v)
+        if a < 1e-3 or a >= 1e9:
+            text = f"{v:.3g}"
+        elif a >= 1e4:
+            text = f"{v:,.0f}"
+        elif a >= 100:
+            text = f"{v:.1f}"
+        else:
+            text = f"{v:.3f}"
+        if text.startswith("-") and not any(c in "123456789" for c in text.split("e")[0]):
+            text = text[1:]  # "-0.000" -> "0.000"
+        return text
+    return str(value)
+
+
+_NUMERIC_TEXT = re.compile(r"^\s*[+\-\u2212]?(\d|\.\d)")
+
+
+def _is_numeric(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, numbers.Real):
+        return True
+    return isinstance(value, str) and bool(_NUMERIC_TEXT.match(value))
+
+
+# ------------------------------------------------------------------------------------------------------- anchors
+
+
+def _slug(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    return slug[:60].rstrip("-") or "section"
+
+
+def _anchors(sections: Sequence[Section]) -> list[str]:
+    """One unique id per section: its explicit anchor (kept as given where possible) or a slug of its title."""
+    wanted = [s.anchor.strip() or _slug(s.title) for s in sections]
+    taken: set[str] = {"contents", "top"}  # ids the template itself uses
+    # explicit anchors first, so an author's anchor wins over a derived slug that happens to collide
+    order = sorted(range(len(sections)), key=lambda i: 0 if sections[i].anchor.strip() else 1)
+    result: dict[int, str] = {}
+    for i in order:
+        base = re.sub(r"\s+", "-", wanted[i])
+        anchor, n = base, 2
+        while anchor in taken:
+            anchor, n = f"{base}-{n}", n + 1
+        taken.add(anchor)
+        result[i] = anchor
+    return [result[i] for i in range(len(sections))]
+
+
+# -------------------------------------------------------------------------------------------------------- figures
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    """Width and height in pixels from a PNG's IHDR chunk."""
+    if len(png) < 24 or png[12:16] != b"IHDR":
+        return 0, 0
+    return struct.unpack(">II", png[16:24])
+
+
+def figure_png(fig: matplotlib.figure.Figure, dpi: int = 110) -> bytes:
+    """Render a matplotlib figure to PNG bytes with the Agg backend (never a GUI backend), then close it."""
+    import io
+
+    from matplotlib.figure import Figure as MplFigure
+
+    if not isinstance(fig, MplFigure):
+        raise TypeError(f"figure_png needs a matplotlib.figure.Figure, got {type(fig).__name__}")
+    buf = io.BytesIO()
+    try:
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", backend="agg", facecolor="white")
+    finally:
+        import sys
+
+        pyplot = sys.modules.get("matplotlib.pyplot")
+        if pyplot is not None:
+            pyplot.close(fig)  # figures made by pyplot live in its registry until closed
+    return buf.getvalue()
+
+
+# ------------------------------------------------------------------------------------------------------ rendering
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("proctor.report", "templates"),
+        autoescape=True,  # every template, whatever its extension
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p.strip("\n") for p in re.split(r"\n[ \t]*\n", text.strip()) if p.strip()]
+
+
+def _table_context(table: Table, where: str) -> dict[str, Any]:
+    columns = [str(c) for c in table.columns]
+    rows = [list(r) for r in table.rows]
+    for i, row in enumerate(rows):
+        if len(row) != len(columns):
+            raise ValueError(f"{where}: row {i} has {len(row)} cells but the table has {len(columns)} columns")
+    numeric = []
+    for j in range(len(columns)):
+        cells = [r[j] for r in rows if r[j] is not None and not (isinstance(r[j], str) and not r[j].strip())]
+        numeric.append(bool(cells) and all(_is_numeric(c) for c in cells))
+    return {
+        "caption": str(table.caption),
+        "columns": [{"name": c, "numeric": numeric[j]} for j, c in enumerate(columns)],
+        "rows": [
+            [{"text": format_cell(cell), "cls": _cell_class(numeric[j], cell is None)} for j, cell in enumerate(r)]
+            for r in rows
+        ],
+    }
+
+
+def _cell_class(numeric: bool, missing: bool) -> str:
+    return " ".join(c for c, on in (("num", numeric), ("missing", missing)) if on)
+
+
+def _figure_context(fig: Figure, where: str) -> dict[str, Any]:
+    png = bytes(fig.png)
+    if not png.startswith(PNG_MAGIC):
+        raise ValueError(f"{where}: figure {fig.title!r} is not PNG data (see proctor.report.figure_png)")
+    width, height = _png_size(png)
+    return {
+        "title": str(fig.title),
+        "caption": str(fig.caption),
+        "b64": base64.b64encode(png).decode("ascii"),
+        "width": width,
+        "height": height,
+    }
+
+
+def render_html(*, title: str, sections: Sequence[Section], meta: Mapping[str, str] = {}) -> str:
+    """The report as an HTML string (what `render_report` writes)."""
+    from proctor import __version__
+
+    anchors = _anchors(sections)
+    ctx_sections = []
+    for sec, anchor in zip(sections, anchors):
+        where = f"section {sec.title!r}"
+        ctx_sections.append(
+            {
+                "title": str(sec.title),
+                "anchor": anchor,
+                "summary": _paragraphs(str(sec.summary)),
+                "tables": [_table_context(t, f"{where}, table {k}") for k, t in enumerate(sec.tables)],
+                "figures": [_figure_context(f, where) for f in sec.figures],
+                "samples": [
+                    {"label": str(s.label), "text": str(s.text), "chars": len(str(s.text))} for s in sec.samples
+                ],
+                "notes": [str(n) for n in sec.notes if str(n).strip()],
+            }
+        )
+    template = _environment().get_template("report.html")
+    return template.render(
+        title=str(title),
+        meta=[(str(k), str(v)) for k, v in meta.items()],
+        sections=ctx_sections,
+        csp=CSP,
+        version=__version__,
+    )
+
+
+def render_report(
+    path: str | os.PathLike[str], *, title: str, sections: Sequence[Section], meta: Mapping[str, str] = {}
+) -> Path:
+    """Write the report to `path` as one self-contained static HTML file, atomically; return the path.
+
+    The document is rendered completely before anything touches the disk, then written to a temporary file in the
+    same folder and renamed over `path`, so a failure leaves either no file or the previous report as it was.
+    """
+    html = render_html(title=title, sections=sections, meta=meta)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(html)
+            fh.flush()
+            os.fsync(fh.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path

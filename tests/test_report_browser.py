@@ -1,0 +1,132 @@
+"""proctor.report in a real browser: Debian's Chromium, headless, driven by Playwright (no downloaded browsers).
+
+Skipped where /usr/bin/chromium (or Playwright) is missing, except under CI=true, where that is a failure: CI must
+install chromium (see .ci/run).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from proctor.report import Figure, Sample, Section, Table, render_report
+from proctor.report.plots import bar_with_ci
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SAMPLE_TEXT = '<script>window.__pwned = 1; document.title = "pwned"</script>'
+CELL_TEXT = '<img src=x onerror="window.__pwned=2">'
+TITLE = "Proctor browser check: W2S <SST-2>"
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: CI must provide it, e.g. apt-get install -y chromium)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        _unavailable(f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright (python) is not installed: pip install -e '.[dev]'")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _report(tmp_path: Path) -> Path:
+    png = bar_with_ci(
+        ["weak", "student", "student + aux", "ceiling"],
+        [0.71, 0.78, 0.81, 0.88],
+        [0.69, 0.75, 0.79, 0.865],
+        [0.73, 0.80, 0.83, 0.90],
+        title="SST-2 test accuracy",
+        ylabel="accuracy",
+        ref_lines={"chance": 0.5},
+    )
+    section = Section(
+        title="Weak-to-strong generalization",
+        summary="Students trained on weak labels.\n\nPGR with 95% bootstrap CIs.",
+        tables=[
+            Table(
+                ["model", "accuracy", "PGR", "note"],
+                [["weak", 0.7134, None, CELL_TEXT], ["student", 0.78123, 0.41234, "ok"], ["ceiling", 0.88, 1.0, ""]],
+                caption="SST-2, 3 seeds",
+            )
+        ],
+        figures=[Figure("Accuracy", png, "Error bars: 95% bootstrap CI.")],
+        samples=[Sample("weak label disagreement", SAMPLE_TEXT), Sample("data row", '{"text": "fine", "label": 1}')],
+        notes=["Ran on CPU with max_length=128."],
+    )
+    other = Section("Debate", summary="Nothing yet.")
+    return render_report(
+        tmp_path / "report.html",
+        title=TITLE,
+        sections=[section, other],
+        meta={"run dir": str(tmp_path), "created": "2024-11-27 17:50 UTC", "seeds": "0, 1, 2", "device": "cpu"},
+    )
+
+
+def test_report_in_chromium(browser, tmp_path: Path) -> None:
+    path = _report(tmp_path)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    console: list[str] = []
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    failed: list[str] = []
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    page.goto(path.resolve().as_uri(), wait_until="load")
+
+    images = page.evaluate("[...document.images].map(i => ({complete: i.complete, w: i.naturalWidth}))")
+    assert len(images) == 1, images  # the figure; the table cell's <img> is text
+    assert all(i["complete"] and i["w"] > 0 for i in images), images
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.title() == TITLE
+
+    # samples are collapsed: open one by clicking its summary (no script on the page needed)
+    page.locator("details.sample > summary", has_text="weak label disagreement").click()
+    assert page.locator("details.sample").first.evaluate("d => d.open") is True
+    text = page.evaluate("document.body.innerText")
+    assert "<script>window.__pwned = 1" in text
+    assert SAMPLE_TEXT in text
+    assert CELL_TEXT in text
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.title() == TITLE
+
+    # the table of contents links to the sections
+    page.locator("nav.toc a", has_text="Debate").click()
+    assert page.evaluate("location.hash") == "#debate"
+
+    assert page.locator("td.num").count() >= 5  # numbers are right-aligned cells
+    assert page.evaluate("getComputedStyle(document.querySelector('td.num')).textAlign") == "right"
+    assert page.evaluate("getComputedStyle(document.querySelector('pre')).whiteSpace") == "pre-wrap"
+
+    # nothing was blocked or fetched: the CSP allows all the page itself uses
+    assert not [c for c in console if c.startswith("error")], console
+    assert failed == []
+
+    shot = tmp_path / "report.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    if os.environ.get("PROCTOR_REPORT_SHOT"):  # to look at the page during development
+        shutil.copy(shot, os.environ["PROCTOR_REPORT_SHOT"])
+    page.close()
