@@ -26,8 +26,8 @@ from .errors import ProctorError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Proctor: can a weaker overseer supervise a stronger model?")
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
 
 
 def _finite(o):
@@ -82,7 +82,6 @@ def run(
 
     s = load_suite(suite or _default_suite_path())
     run_dir = out_dir or default_run_dir(s)
-    err.print(f"run directory: {escape(str(run_dir))}")
     summaries = run_suite(s, run_dir, err)
     report = run_dir / "report.html"
     out.print(f"report: {escape(str(report))}")
@@ -154,7 +153,6 @@ def w2s(
         w = validate(W2SSpec, {k: v for k, v in fields.items() if v is not None}, "command line")
     suite = Suite(name=w.title, experiment=[w])
     run_dir = out_dir or default_run_dir(suite)
-    err.print(f"run directory: {escape(str(run_dir))}")
     summaries = run_suite(suite, run_dir, err)
     h = headline(summaries[w.title])
     for r in h["results"]:

@@ -33,7 +33,15 @@ def default_run_dir(suite: Suite) -> Path:
     return runs_root() / f"{suite.name}-{digest}"
 
 
-def _experiment(spec, store: RunStore, console: Console):
+def _experiment(spec):
+    if isinstance(spec, W2SSpec):
+        from ..w2s.protocol import W2SExperiment
+
+        return W2SExperiment(spec)
+    raise ConfigError(f"experiment type {spec.type!r} is not supported")
+
+
+def _reporter(console: Console):
     def on_unit(label: str, unit, computed: bool) -> None:
         acc = unit.result.get("test_acc")
         acc_s = f" test acc {100 * acc:.1f}%" if isinstance(acc, float) else ""
@@ -42,16 +50,17 @@ def _experiment(spec, store: RunStore, console: Console):
         else:
             console.print(f"  [dim]skip {escape(label)} (finished earlier){acc_s}[/]")
 
-    if isinstance(spec, W2SSpec):
-        from ..w2s.protocol import W2SExperiment
-
-        return W2SExperiment(spec, store, on_unit=on_unit)
-    raise ConfigError(f"experiment type {spec.type!r} is not supported")
+    return on_unit
 
 
 def run_suite(suite: Suite, run_dir: Path, console: Console | None = None) -> dict:
     """Run every experiment of `suite` in `run_dir`; return the summaries. The report is written at the end."""
-    console = console or Console(stderr=True)
+    console = console or Console(stderr=True, soft_wrap=True)
+    # Load and check every experiment's data first: a bad input fails before the run directory is touched.
+    experiments = [_experiment(spec) for spec in suite.experiment]
+    if run_dir.exists() and any(run_dir.iterdir()) and not (run_dir / "store.sqlite").exists():
+        raise ConfigError(f"{run_dir}: exists and is not a Proctor run directory")
+    console.print(f"run directory: {escape(str(run_dir))}", soft_wrap=True)
     run_dir.mkdir(parents=True, exist_ok=True)
     with RunStore(run_dir) as store:
         previous = store.meta().get("suite")
@@ -62,11 +71,10 @@ def run_suite(suite: Suite, run_dir: Path, console: Console | None = None) -> di
         store.meta().get("created") or store.set_meta("created", datetime.now(timezone.utc).isoformat())
         _atomic_write(run_dir / "suite.toml", dump_toml(suite))
         store.clean_temporaries()
-        for i, spec in enumerate(suite.experiment, 1):
+        for i, (spec, exp) in enumerate(zip(suite.experiment, experiments), 1):
             console.print(f"[bold]experiment {i}/{len(suite.experiment)}[/]: {escape(spec.title)}")
             t0 = time.perf_counter()
-            exp = _experiment(spec, store, console)
-            exp.run()
+            exp.run(store, _reporter(console))
             console.print(f"  [dim]{escape(spec.title)} finished in {time.perf_counter() - t0:.1f} s[/]")
         summaries = summarize_run(store, suite)
     _atomic_write(run_dir / "summary.json", json.dumps(summaries, indent=2, default=_json_default))

@@ -154,12 +154,13 @@ class UnitKeys:
 class W2SExperiment:
     """One W2S spec bound to its data and a run store."""
 
-    def __init__(self, spec: W2SSpec, store: RunStore, *, on_unit: Callable[[str, Unit, bool], None] | None = None):
+    def __init__(self, spec: W2SSpec):
+        """Loads and checks the data (a bad data set fails here, before anything is written)."""
         from ..data import load_dataset
 
         self.spec = spec
-        self.store = store
-        self.on_unit = on_unit or (lambda label, unit, computed: None)
+        self.store: RunStore | None = None
+        self.on_unit: Callable[[str, Unit, bool], None] = lambda label, unit, computed: None
         self.splits = load_dataset(spec.dataset, split_seed=spec.split_seed, test_fraction=spec.test_fraction,
                                    max_train=spec.max_train, max_test=spec.max_test)
         self.train, self.test = self.splits.train, self.splits.test
@@ -199,7 +200,10 @@ class W2SExperiment:
         self.on_unit(label, unit, computed)
         return unit
 
-    def run(self) -> None:
+    def run(self, store: RunStore, on_unit: Callable[[str, Unit, bool], None] | None = None) -> None:
+        self.store = store
+        if on_unit is not None:
+            self.on_unit = on_unit
         for seed in range(self.spec.seeds):
             self.run_seed(seed)
 

@@ -64,7 +64,7 @@ def train_loop(
     from rich.progress import Progress
 
     params = [p for p in params if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, fused=True)
     rng = np.random.default_rng(seed)
     n = targets.shape[0]
     tgt = torch.from_numpy(targets)
