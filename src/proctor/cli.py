@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from importlib import resources
 from pathlib import Path
@@ -23,6 +24,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from .errors import ProctorError
+
+# Proctor draws its own progress bars; the per-load "Loading weights" bars of transformers are noise here.
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Proctor: can a weaker overseer supervise a stronger model?")

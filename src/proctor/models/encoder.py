@@ -14,6 +14,7 @@ import numpy as np
 from proctor.errors import ModelError
 from proctor.models.backbone import MINILM, POOLINGS, load_backbone, model_identity, pool
 from proctor.models.cache import EmbeddingCache
+from proctor.progress import progress_bar
 
 
 class Encoder:
@@ -147,7 +148,7 @@ class Encoder:
         batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
         out = {layer: np.empty((len(texts), self.dim), dtype=np.float32) for layer in layers}
 
-        with _progress(len(batches), enabled=progress and len(batches) > 1) as advance, torch.inference_mode():
+        with progress_bar(len(batches), "embedding", progress and len(batches) > 1) as advance, torch.inference_mode():
             for batch in batches:
                 enc = tokenizer(
                     [texts[i] for i in batch],
@@ -171,27 +172,3 @@ class Encoder:
             f"Encoder({self.model_name!r}, layers={self.layers}, pooling={self.pooling!r}, "
             f"max_length={self.max_length}, batch_size={self.batch_size})"
         )
-
-
-class _progress:
-    """A transient rich progress bar over batches; a no-op when disabled."""
-
-    def __init__(self, total: int, enabled: bool):
-        self.total, self.enabled, self._bar = total, enabled, None
-
-    def __enter__(self):
-        if not self.enabled:
-            return lambda: None
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self._bar = Progress(
-            TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True
-        )
-        self._bar.start()
-        task = self._bar.add_task("embedding", total=self.total)
-        return lambda: self._bar.advance(task)
-
-    def __exit__(self, *exc):
-        if self._bar is not None:
-            self._bar.stop()
-        return False

@@ -73,7 +73,12 @@ class LinearProbe(_TorchProbe):
         self.random_state = random_state
 
     def _module(self, d, k):
-        return torch.nn.Linear(d, k)
+        # Zero start, as for logistic regression: random initial weights on uninformative features would take
+        # many steps to wash out on small training sets.
+        lin = torch.nn.Linear(d, k)
+        torch.nn.init.zeros_(lin.weight)
+        torch.nn.init.zeros_(lin.bias)
+        return lin
 
 
 class MLPProbe(_TorchProbe):

@@ -146,8 +146,8 @@ class UnitKeys:
         return "aux" if "aux" in self.spec.loss else self.spec.loss[0]
 
     def chain_config(self, seed: int) -> dict:
-        return self._base("chain", seed) | {"models": [m.model_dump(mode="json") for m in self.keys.chain_models()],
-                                            "loss": self.keys.chain_loss(), "a_max": self.spec.a_max,
+        return self._base("chain", seed) | {"models": [m.model_dump(mode="json") for m in self.chain_models()],
+                                            "loss": self.chain_loss(), "a_max": self.spec.a_max,
                                             "warmup_frac": self.spec.warmup_frac}
 
 

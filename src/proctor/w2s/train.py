@@ -61,7 +61,7 @@ def train_loop(
     by default examples are shuffled uniformly. `lr_schedule` "cosine" decays to 0 with no warm-up, as in
     openai/weak-to-strong; "constant" keeps `lr`.
     """
-    from rich.progress import Progress
+    from ..progress import progress_bar
 
     params = [p for p in params if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, fused=True)
@@ -92,8 +92,7 @@ def train_loop(
         raise ValueError(f"unknown lr_schedule {lr_schedule!r}")
 
     losses: list[float] = []
-    with Progress(transient=True, disable=progress is None) as bar:
-        task = bar.add_task(progress or "", total=total)
+    with progress_bar(total, progress or "", enabled=progress is not None) as advance:
         for i, idx in enumerate(steps):
             logits = logits_fn(idx)
             loss_value = w2s_loss(loss, logits, tgt[torch.from_numpy(idx).to(tgt.device)], i / total, a_max, warmup_frac)
@@ -103,5 +102,5 @@ def train_loop(
             if sched is not None:
                 sched.step()
             losses.append(float(loss_value.detach()))
-            bar.advance(task)
+            advance()
     return losses
