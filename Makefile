@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 TORCH  := torch==2.13.0
+# The shared data folder beside the checkout, unless the caller points PROCTOR_DATA elsewhere.
+export PROCTOR_DATA ?= $(if $(wildcard ../shared/data),$(abspath ../shared/data))
 
 .PHONY: install demo test bench clean
 

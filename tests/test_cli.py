@@ -45,6 +45,7 @@ def test_w2s_json_probe_student_on_sst2(run_root, data_dir):
     run_dir = obj["run_dir"]
     html = (run_root / run_dir.split("/")[-1] / "report.html").read_text()
     assert "Weak-to-strong" in html and "data:image/png;base64" in html
+    assert "<details" in html  # test examples where student and weak disagree, shown escaped
     # the same command again computes nothing and prints the same numbers
     again = invoke(*args)
     assert again.exit_code == 0

@@ -21,7 +21,7 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from ..device import get_device
-from .train import as_targets, train_loop
+from .train import as_targets, train_loop, train_params
 
 
 class _Head(torch.nn.Module):
@@ -123,14 +123,7 @@ class FineTunedClassifier(ClassifierMixin, BaseEstimator):
             lambda idx: self.module_(*self._collate(ids, idx)),
             self.module_.parameters(),
             targets,
-            loss=self.loss,
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            lr=self.lr,
-            weight_decay=self.weight_decay,
-            a_max=self.a_max,
-            warmup_frac=self.warmup_frac,
-            seed=self.random_state,
+            **train_params(self),
             batch_order=lambda rng: self._bucketed(lengths, rng),
             lr_schedule=self.lr_schedule,
             device=get_device(),

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from .train import as_targets, train_loop
+from .train import as_targets, train_loop, train_params
 
 
 class _TorchProbe(ClassifierMixin, BaseEstimator):
@@ -37,14 +37,7 @@ class _TorchProbe(ClassifierMixin, BaseEstimator):
             lambda idx: self.module_(Xt[torch.from_numpy(idx)]),
             self.module_.parameters(),
             targets,
-            loss=self.loss,
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            lr=self.lr,
-            weight_decay=self.weight_decay,
-            a_max=self.a_max,
-            warmup_frac=self.warmup_frac,
-            seed=self.random_state,
+            **train_params(self),
         )
         self.module_.eval()
         return self

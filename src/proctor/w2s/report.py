@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..report import Figure, Section, Table, figure_png
+from ..report import Figure, Sample, Section, Table, figure_png
 
 
 def _pct(x: float) -> str:
@@ -136,4 +136,7 @@ def w2s_section(summary: dict) -> Section:
     text = (f"{len(rows)} weak-model × loss combinations over {summary['seeds']} seed(s). "
             "PGR = (student − weak) / (ceiling − weak): 0 is pure imitation of the weak supervisor, 1 recovers "
             "the whole gap to a strong model trained on ground truth.")
-    return Section(title=title, summary=text, tables=tables, figures=figures, notes=notes)
+    samples = [Sample(label=f"{x['kind']}: truth {x['label']}, weak ({x['weak_model']}) {x['weak']}, "
+                            f"student ({x['loss']}) {x['student']}", text=x["text"])
+               for x in summary.get("samples", [])]
+    return Section(title=title, summary=text, tables=tables, figures=figures, notes=notes, samples=samples)

@@ -81,6 +81,7 @@ def summarize(store: RunStore, spec: W2SSpec) -> dict:
             }
             row["resolved"] = bool(pooled.resolved)
             out["rows"].append(row)
+    out["samples"] = _samples(store, spec, keys, ceil_units)
     if spec.chain:
         for seed in range(spec.seeds):
             n_planned += 1
@@ -127,3 +128,39 @@ def headline(summary: dict) -> dict:
 
 def pgr_of_means(row: dict) -> float:
     return pgr(row["weak"]["mean"], row["student"]["mean"], row["ceiling"]["mean"])
+
+
+def _samples(store: RunStore, spec: W2SSpec, keys: UnitKeys, ceil_units: dict, per_kind: int = 3) -> list[dict]:
+    """A few seed-0 test examples where the student beat its weak supervisor, and where it copied its mistake.
+
+    The texts come from the data set itself (the store holds predictions only); when it cannot be loaded, or is not
+    the data the run used, there are no samples.
+    """
+    from ..data import load_dataset
+    from ..errors import ProctorError
+
+    if 0 not in ceil_units or not spec.weak:
+        return []
+    w, loss = spec.weak[0], spec.loss[0]
+    weak_u = store.get(unit_key(keys.weak_config(w, 0)))
+    stud_u = store.get(unit_key(keys.student_config(w, loss, 0)))
+    if not (weak_u and stud_u):
+        return []
+    try:
+        splits = load_dataset(spec.dataset, split_seed=spec.split_seed, test_fraction=spec.test_fraction,
+                              max_train=spec.max_train, max_test=spec.max_test)
+    except ProctorError:
+        return []
+    if f"{splits.train.fingerprint()}-{splits.test.fingerprint()}" != keys.data_id:
+        return []
+    y = store.arrays(ceil_units[0].key)["y_test"]
+    pw = store.arrays(weak_u.key)["test"].argmax(1)
+    ps = store.arrays(stud_u.key)["test"].argmax(1)
+    names = splits.test.label_names
+    out = []
+    for kind, mask in (("student right, weak wrong", (ps == y) & (pw != y)),
+                       ("both wrong (the student copied the weak error)", (ps != y) & (pw == ps))):
+        for i in np.flatnonzero(mask)[:per_kind]:
+            out.append({"kind": kind, "text": splits.test.texts[i], "label": names[y[i]],
+                        "weak": names[pw[i]], "student": names[ps[i]], "weak_model": w.label, "loss": loss})
+    return out

@@ -32,6 +32,14 @@ def as_targets(y, n_classes: int | None = None) -> tuple[np.ndarray, int]:
     raise ValueError(f"targets must be 1-D labels or 2-D probabilities, got shape {y.shape}")
 
 
+TRAIN_PARAMS = ("loss", "epochs", "batch_size", "lr", "weight_decay", "a_max", "warmup_frac")
+
+
+def train_params(estimator) -> dict:
+    """The `train_loop` keyword arguments held by an estimator's hyper-parameters (and its random_state)."""
+    return {k: getattr(estimator, k) for k in TRAIN_PARAMS} | {"seed": estimator.random_state}
+
+
 def minibatches(order: np.ndarray, batch_size: int) -> Iterator[np.ndarray]:
     for start in range(0, len(order), batch_size):
         yield order[start : start + batch_size]
