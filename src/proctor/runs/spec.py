@@ -29,7 +29,7 @@ _SPEC_RE = re.compile(r"^(?P<kind>[a-z]+)(?::(?P<model>[^@]+?))?(?:@(?P<layers>\
 
 
 class Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class ModelSpec(Spec):
@@ -87,6 +87,7 @@ class W2SSpec(Spec):
     """Weak-to-strong generalization (Burns et al. 2023) on one data set."""
 
     type: Literal["w2s"] = "w2s"
+    """The technique: weak-to-strong generalization."""
     name: str = ""
     """Experiment name in the report; defaults to "w2s-<dataset>"."""
     dataset: str
@@ -130,6 +131,7 @@ class W2SSpec(Spec):
 
 
 ExperimentSpec = Annotated[Union[W2SSpec], Field(discriminator="type")]
+EXPERIMENT_TYPES = ("w2s",)
 
 
 class Suite(Spec):
@@ -144,7 +146,8 @@ class Suite(Spec):
 def _format_validation(err: ValidationError, source: str) -> str:
     parts = []
     for e in err.errors()[:3]:
-        loc = ".".join(str(p) for p in e["loc"] if not (isinstance(p, str) and p in ("w2s", "function-after[_some_weak(), list[ModelSpec]]")))
+        # drop the union's discriminator tag ("experiment.0.w2s.seeds" -> "experiment.0.seeds")
+        loc = ".".join(str(p) for p in e["loc"] if p not in EXPERIMENT_TYPES)
         msg = e["msg"]
         if e["type"] == "extra_forbidden":
             msg = "unknown key"
