@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import functools
+from contextlib import contextmanager
 import os
 
 
@@ -31,3 +32,20 @@ def describe_device() -> str:
     import platform
 
     return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
+
+
+@contextmanager
+def single_thread():
+    """Run tiny tensor work (probe heads on 384-d features) on one CPU thread.
+
+    Their matmuls are too small to split: with two threads each step waits on thread hand-offs, and measured on
+    2 cores with a neighbouring job a 384x2 probe fit took 3.4 s on two threads against 0.5 s on one.
+    """
+    import torch
+
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from ..device import single_thread
 from .train import as_targets, train_loop, train_params
 
 
@@ -24,6 +25,10 @@ class _TorchProbe(ClassifierMixin, BaseEstimator):
         raise TypeError("abstract")
 
     def fit(self, X, y):
+        with single_thread():
+            return self._fit(X, y)
+
+    def _fit(self, X, y):
         X = np.asarray(X, dtype=np.float32)
         targets, k = as_targets(y)
         self.classes_ = np.arange(k)
@@ -44,7 +49,7 @@ class _TorchProbe(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X) -> np.ndarray:
         X = (np.asarray(X, dtype=np.float32) - self.mean_) / self.scale_
-        with torch.inference_mode():
+        with torch.inference_mode(), single_thread():
             return torch.softmax(self.module_(torch.from_numpy(X)), dim=-1).numpy()
 
     def predict(self, X) -> np.ndarray:
@@ -54,7 +59,7 @@ class _TorchProbe(ClassifierMixin, BaseEstimator):
 class LinearProbe(_TorchProbe):
     """Logistic regression on frozen features, in torch (so it can train on soft labels with the aux loss)."""
 
-    def __init__(self, loss="xent", epochs=20, batch_size=32, lr=1e-3, weight_decay=1e-2, a_max=0.75,
+    def __init__(self, loss="xent", epochs=10, batch_size=32, lr=1e-3, weight_decay=1e-2, a_max=0.75,
                  warmup_frac=0.2, random_state=0):
         self.loss = loss
         self.epochs = epochs
@@ -77,7 +82,7 @@ class LinearProbe(_TorchProbe):
 class MLPProbe(_TorchProbe):
     """One hidden layer (GELU, dropout) on frozen features."""
 
-    def __init__(self, hidden=256, dropout=0.1, loss="xent", epochs=20, batch_size=32, lr=1e-3, weight_decay=1e-2,
+    def __init__(self, hidden=256, dropout=0.1, loss="xent", epochs=10, batch_size=32, lr=1e-3, weight_decay=1e-2,
                  a_max=0.75, warmup_frac=0.2, random_state=0):
         self.hidden = hidden
         self.dropout = dropout

@@ -37,40 +37,50 @@ class Fitted:
 class FeatureBank:
     """Frozen representations for probe/mlp models, one Encoder per (model, pooling, max_length).
 
-    `prefetch` embeds every text once for all layers the experiment's probes need (one forward pass gives them all),
-    so weak and strong probes on the same backbone cost a single pass; the embedding cache makes reruns free.
+    `prefetch` embeds every text once for all layers the experiment's probes need (one forward pass gives them all)
+    and keeps the arrays in memory, so weak and strong probes on the same backbone cost a single pass and every
+    later unit is a lookup; the on-disk embedding cache makes reruns free.
     """
 
     def __init__(self):
         self._encoders: dict[tuple, object] = {}
+        self._memo: dict[tuple, tuple[dict[str, int], np.ndarray]] = {}
+
+    @staticmethod
+    def _key(spec: ModelSpec) -> tuple:
+        return (spec.model, spec.pooling, spec.max_length)
 
     def encoder(self, spec: ModelSpec):
         from ..models import Encoder
 
-        key = (spec.model, spec.pooling, spec.max_length)
+        key = self._key(spec)
         if key not in self._encoders:
             self._encoders[key] = Encoder(spec.model, pooling=spec.pooling, max_length=spec.max_length)
         return self._encoders[key]
 
-    @staticmethod
-    def _layer(spec: ModelSpec) -> int | None:
-        return spec.layers  # hidden_states index k == output of the first k blocks; None = last
+    def _layer(self, spec: ModelSpec) -> int:
+        # hidden_states index k == output of the first k blocks; None = the last block
+        return spec.layers if spec.layers is not None else self.encoder(spec).num_layers
 
     def prefetch(self, specs: list[ModelSpec], texts: list[str]) -> None:
-        groups: dict[tuple, set] = {}
+        groups: dict[tuple, list[ModelSpec]] = {}
         for s in specs:
             if s.kind in ("probe", "mlp"):
-                groups.setdefault((s.model, s.pooling, s.max_length), set()).add(s)
-        for group in groups.values():
-            first = next(iter(group))
-            enc = self.encoder(first)
-            n_layers = enc.num_layers
-            layers = sorted({s.layers if s.layers is not None else n_layers for s in group})
-            enc.embed_layers(texts, layers)
+                groups.setdefault(self._key(s), []).append(s)
+        index = {t: i for i, t in enumerate(texts)}
+        for key, group in groups.items():
+            layers = sorted({self._layer(s) for s in group})
+            for layer, arr in self.encoder(group[0]).embed_layers(texts, layers).items():
+                self._memo[key + (layer,)] = (index, arr)
 
     def features(self, spec: ModelSpec, texts: list[str]) -> np.ndarray:
-        enc = self.encoder(spec)
-        return enc.embed(texts, layer=self._layer(spec), progress=False)
+        memo = self._memo.get(self._key(spec) + (self._layer(spec),))
+        if memo is not None:
+            index, arr = memo
+            rows = [index.get(t) for t in texts]
+            if all(r is not None for r in rows):
+                return arr[rows]
+        return self.encoder(spec).embed(texts, layer=self._layer(spec), progress=False)
 
 
 def make_estimator(spec: ModelSpec, *, loss: str = "xent", seed: int = 0, a_max: float = 0.75,
@@ -86,7 +96,7 @@ def make_estimator(spec: ModelSpec, *, loss: str = "xent", seed: int = 0, a_max:
     common = dict(loss=loss, a_max=a_max, warmup_frac=warmup_frac, random_state=seed, batch_size=spec.batch_size)
     if spec.kind in ("probe", "mlp"):
         cls = LinearProbe if spec.kind == "probe" else MLPProbe
-        return cls(epochs=spec.epochs or 20, lr=spec.lr or 1e-3, **common)
+        return cls(epochs=spec.epochs or 10, lr=spec.lr or 1e-3, **common)
     return FineTunedClassifier(spec.model, layers=spec.layers, pooling=spec.pooling, max_length=spec.max_length,
                                epochs=spec.epochs or 2.0, lr=spec.lr or 5e-5, progress=progress, **common)
 

@@ -1,0 +1,199 @@
+"""Follow a growing JSONL file of responses (like `tail -f`), feed a `StreamMonitor`, survive SIGKILL exactly-once.
+
+    follow(Path("responses.jsonl"), calibration, state_path=..., alarms_path=..., follow=True)
+
+Durability: after each batch of complete lines, (1) the alarms of the batch are appended to the alarm log and fsynced,
+then (2) the state (byte offset, line number, counts, detector state, the alarm log's committed size) is written to a
+temporary file, fsynced and renamed over the state file (`os.replace` is atomic on POSIX). A restart truncates the
+alarm log back to the committed size and reads on from the committed offset, so a process killed at any instant
+neither loses a line nor counts one twice, and the alarm log never holds an alarm twice.
+
+Only newline-terminated lines are consumed: a writer caught mid-line leaves the partial line for the next read.
+A malformed line (bad JSON, no response field) is reported with its 1-based line number and skipped (counted as
+invalid). A file that shrinks below the committed offset, or whose first bytes change, was truncated or replaced:
+that is an error, not a silent restart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from proctor.errors import DataError
+
+from .calibrate import Calibration
+from .responses import response_from_row
+from .stream import Alarm, StreamMonitor
+
+__all__ = ["WatchState", "calibration_digest", "follow", "load_state", "write_atomic"]
+
+_HEAD = 256  # bytes of the file's start fingerprinted to notice a replaced file
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` via a temporary file in the same folder, fsync, rename (atomic on POSIX)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    try:  # make the rename itself durable
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
+
+
+def calibration_digest(cal: Calibration) -> str:
+    return hashlib.sha256(json.dumps(cal.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass
+class WatchState:
+    """What a restart needs. `offset` is the byte just after the last consumed newline; `line` its line number."""
+
+    file: str
+    calibration: str
+    offset: int = 0
+    line: int = 0
+    valid: int = 0
+    invalid: int = 0
+    head: str = ""
+    alarms_log_size: int = 0
+    monitor: dict = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, allow_nan=False)
+
+
+def load_state(path: Path) -> WatchState | None:
+    if not path.exists():
+        return None
+    try:
+        return WatchState(**json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError) as e:
+        raise DataError(f"{path}: not a monitor state file ({e}); delete it to start over") from None
+
+
+def _head_digest(path: Path, upto: int) -> str:
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read(min(_HEAD, upto))).hexdigest()[:16]
+
+
+class _Stop:
+    """SIGTERM / SIGINT ask for a clean stop after the current batch (a KILL needs no handler: state is committed)."""
+
+    def __init__(self):
+        self.requested = False
+
+    def __enter__(self):
+        self._old = {s: signal.signal(s, self._handle) for s in (signal.SIGTERM, signal.SIGINT)}
+        return self
+
+    def _handle(self, *_):
+        self.requested = True
+
+    def __exit__(self, *exc):
+        for s, h in self._old.items():
+            signal.signal(s, h)
+
+
+def follow(path: Path, calibration: Calibration, *, state_path: Path, alarms_path: Path, follow: bool = True,
+           poll: float = 0.5, idle_timeout: float | None = None, batch_lines: int = 1000,
+           max_lines: int | None = None, text_field: str | None = None, prompt_field: str | None = None,
+           on_alarm: Callable[[Alarm], None] = lambda a: None,
+           on_invalid: Callable[[int, str], None] = lambda n, why: None) -> WatchState:
+    """Consume `path` from the committed state on; return the final committed state.
+
+    Without `follow` it stops at the end of the file's complete lines; with it, it polls every `poll` seconds and
+    stops after `idle_timeout` seconds without new lines (never, if None), on SIGTERM / SIGINT, or once `max_lines`
+    more lines were consumed (tests and batch jobs).
+    """
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    digest = calibration_digest(calibration)
+    st = load_state(state_path) or WatchState(file=str(path.resolve()), calibration=digest)
+    if st.calibration != digest:
+        raise DataError(f"{state_path}: written with a different calibration; use a new --state or the same "
+                        f"calibration")
+    mon = StreamMonitor.from_state(calibration, st.monitor) if st.monitor else StreamMonitor(calibration)
+    # undo alarms of a batch whose state never committed
+    alarms_path.touch()
+    if alarms_path.stat().st_size > st.alarms_log_size:
+        os.truncate(alarms_path, st.alarms_log_size)
+    consumed, idle_since = 0, time.monotonic()
+    with _Stop() as stop, open(alarms_path, "ab") as log:
+        while not stop.requested:
+            size = path.stat().st_size
+            if size < st.offset:
+                raise DataError(f"{path}: shrank to {size} bytes, below the {st.offset} already read (truncated or "
+                                f"replaced); use a new --state to start over")
+            if st.offset and st.head and _head_digest(path, st.offset) != st.head:
+                raise DataError(f"{path}: its first bytes changed since the last run (file replaced); use a new "
+                                f"--state to start over")
+            batch = _read_batch(path, st.offset, batch_lines if max_lines is None
+                                else min(batch_lines, max_lines - consumed))
+            if batch is not None:
+                raw_lines, end = batch
+                new_alarms: list[Alarm] = []
+                for raw in raw_lines:
+                    st.line += 1
+                    if not raw.strip():
+                        continue  # blank lines advance the line count but are neither valid nor invalid
+                    try:
+                        text, prompt = response_from_row(json.loads(raw), text_field, prompt_field)
+                    except (ValueError, UnicodeDecodeError) as e:
+                        st.invalid += 1
+                        on_invalid(st.line, str(e))
+                        continue
+                    st.valid += 1
+                    new_alarms += mon.update(text, prompt, line=st.line)
+                for a in new_alarms:
+                    log.write((json.dumps(a.to_dict(), allow_nan=False, default=float) + "\n").encode())
+                log.flush()
+                os.fsync(log.fileno())
+                st.offset = end
+                st.head = st.head or _head_digest(path, end)
+                st.alarms_log_size = log.tell()
+                st.monitor = mon.state_dict()
+                write_atomic(state_path, st.to_json())
+                for a in new_alarms:
+                    on_alarm(a)
+                consumed += len(raw_lines)
+                idle_since = time.monotonic()
+                if max_lines is not None and consumed >= max_lines:
+                    break
+                continue
+            if not follow:
+                break
+            if idle_timeout is not None and time.monotonic() - idle_since >= idle_timeout:
+                break
+            time.sleep(poll)
+    if not state_path.exists():  # an empty file still leaves a state behind
+        st.monitor = mon.state_dict()
+        write_atomic(state_path, st.to_json())
+    return st
+
+
+def _read_batch(path: Path, offset: int, max_lines: int) -> tuple[list[bytes], int] | None:
+    """Up to `max_lines` complete lines from `offset`: (lines without newlines, offset after the last), or None."""
+    with open(path, "rb") as f:
+        f.seek(offset)
+        lines, pos = [], offset
+        while len(lines) < max_lines:
+            raw = f.readline()
+            if not raw.endswith(b"\n"):
+                break  # end of file, or a line still being written
+            pos += len(raw)
+            lines.append(raw.rstrip(b"\r\n"))
+    return (lines, pos) if lines else None

@@ -1,0 +1,36 @@
+"""Scaling laws: the Chinchilla fit of L(N, D), post-training log-saturation Q(N_p), and the compute planner.
+
+    from proctor.scaling import chinchilla_optimal, fit_chinchilla, fit_posttrain
+    chinchilla_optimal(7e9)                 # {'params': 7e9, 'tokens': 140e9, 'flops': 5.88e21}
+    fit = fit_chinchilla(N, D, loss)         # Approach 3, 4,500 L-BFGS starts in one batch, bootstrap CIs
+    compute_optimal(fit.params, 1e23)        # (N_opt, D_opt) for a budget of 1e23 FLOPs
+
+CLI: `proctor fit chinchilla|posttrain FILE`, `proctor plan --params N | --flops C` (see `proctor.scaling.cli`).
+"""
+
+from proctor.scaling.approach3 import Approach3Config, ChinchillaFit, fit_chinchilla, grid_starts, scipy_grid_fit
+from proctor.scaling.law import (
+    ChinchillaParams,
+    chinchilla_for_flops,
+    chinchilla_optimal,
+    compute_optimal,
+    optimal_tokens_for_params,
+)
+from proctor.scaling.posttrain import PosttrainConfig, PosttrainFit, PosttrainParams, fit_posttrain
+
+__all__ = [
+    "Approach3Config",
+    "ChinchillaFit",
+    "ChinchillaParams",
+    "PosttrainConfig",
+    "PosttrainFit",
+    "PosttrainParams",
+    "chinchilla_for_flops",
+    "chinchilla_optimal",
+    "compute_optimal",
+    "fit_chinchilla",
+    "fit_posttrain",
+    "grid_starts",
+    "optimal_tokens_for_params",
+    "scipy_grid_fit",
+]

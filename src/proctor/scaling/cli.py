@@ -1,0 +1,229 @@
+"""`proctor fit chinchilla | posttrain` and `proctor plan`: thin over proctor.scaling.
+
+    proctor fit chinchilla runs.csv [--n-col N --d-col D --loss-col loss] [--objective sum|mean] [--report r.html]
+                                    [--save fit.json] [--json]
+    proctor fit posttrain prefs.csv [--np-col N_p --q-col Q] [--next 10000 --threshold 0.005] [--report r.html] [--json]
+    proctor plan --params 7e9 | --flops 1e23 [--fit fit.json|RUN_DIR] [--json]
+
+User mistakes raise `ProctorError`s (the main CLI wraps these commands in its `_guard`: one line, exit 2). With
+`--json` the last stdout line is one JSON object, NaN written as null.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from proctor.errors import ConfigError, DataError
+
+__all__ = ["fit_app", "plan", "emit_json", "FIT_FILE"]
+
+#: The file `fit chinchilla --save DIR` writes into a run folder, and `plan --fit DIR` reads.
+FIT_FILE = "chinchilla_fit.json"
+
+fit_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                      help="Fit scaling laws to a table of runs (CSV, TSV, JSONL, Parquet).")
+
+
+def _finite(o):
+    if isinstance(o, float):
+        return o if math.isfinite(o) else None
+    if isinstance(o, dict):
+        return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_finite(v) for v in o]
+    return o
+
+
+def emit_json(obj) -> None:
+    """Print `obj` as the last stdout line: one JSON object, NaN and infinities as null."""
+    sys.stdout.write(json.dumps(_finite(obj), default=float) + "\n")
+    sys.stdout.flush()
+
+
+def _write_json(path: Path, obj: dict) -> Path:
+    """Write atomically (temporary file, then rename): a failure leaves no half-written fit."""
+    if path.is_dir():
+        path = path / FIT_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(_finite(obj), fh, indent=2)
+    os.replace(tmp, path)
+    return path
+
+
+@fit_app.command("chinchilla")
+def chinchilla(
+    file: Annotated[Path, typer.Argument(help="Table of runs: one row per run, with N, D and final loss.")],
+    n_col: Annotated[str, typer.Option("--n-col", help="Column of parameter counts N.")] = "N",
+    d_col: Annotated[str, typer.Option("--d-col", help="Column of training tokens D.")] = "D",
+    loss_col: Annotated[str, typer.Option("--loss-col", help="Column of final losses.")] = "loss",
+    objective: Annotated[str, typer.Option(help="sum (as published) or mean (what Hoffmann's code did).")] = "sum",
+    bootstrap: Annotated[int, typer.Option(min=0, help="Bootstrap replicates for the CIs (0: none).")] = 200,
+    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
+    report: Annotated[Optional[Path], typer.Option(help="Write an HTML report with the figures here.")] = None,
+    save: Annotated[Optional[Path], typer.Option(help="Write the fit as JSON (a file, or FOLDER/chinchilla_fit.json) "
+                                                      "for `proctor plan --fit`.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object last.")] = False,
+):
+    """Fit L(N, D) = E + A/N^alpha + B/D^beta by Chinchilla Approach 3 (Huber, 4,500-start L-BFGS grid)."""
+    from proctor.scaling.approach3 import Approach3Config, fit_chinchilla
+    from proctor.scaling.columns import numeric_column, read_table, require_columns
+
+    if objective not in ("sum", "mean"):
+        raise ConfigError(f"--objective must be 'sum' or 'mean', got {objective!r}")
+    df = read_table(file)
+    require_columns(df, file, {n_col: "--n-col", d_col: "--d-col", loss_col: "--loss-col"})
+    N = numeric_column(df, file, n_col, positive=True)
+    D = numeric_column(df, file, d_col, positive=True)
+    L = numeric_column(df, file, loss_col, positive=True)
+    try:
+        fit = fit_chinchilla(N, D, L, Approach3Config(objective=objective, n_boot=bootstrap, seed=seed))
+    except DataError as e:
+        raise DataError(f"{file}: {e}") from None
+    p = fit.params
+    print(f"L(N, D) = {p.E:.4f} + {p.A:.4g} / N^{p.alpha:.4f} + {p.B:.4g} / D^{p.beta:.4f}   "
+          f"({fit.n_points} runs, {fit.n_starts} starts, {fit.seconds:.1f} s)")
+    for name, (lo, hi) in fit.ci.items():
+        print(f"  {name:>5} = {getattr(p, name):.4g}  [{lo:.4g}, {hi:.4g}]")
+    result = fit.as_dict() | {"file": str(file)}
+    if save is not None:
+        result["saved"] = str(_write_json(save, result))
+        print(f"fit: {result['saved']}")
+    if report is not None:
+        from proctor.report import render_report
+        from proctor.scaling.report import chinchilla_section
+
+        render_report(report, title="Scaling law fit", meta={"file": str(file), "runs": str(fit.n_points)},
+                      sections=[chinchilla_section(fit, N, D, L, source=str(file))])
+        result["report"] = str(report)
+        print(f"report: {report}")
+    if as_json:
+        emit_json(result)
+
+
+@fit_app.command("posttrain")
+def posttrain(
+    file: Annotated[Path, typer.Argument(help="Table of runs: preference pairs N_p and alignment quality Q.")],
+    np_col: Annotated[str, typer.Option("--np-col", help="Column of preference-pair counts.")] = "N_p",
+    q_col: Annotated[str, typer.Option("--q-col", help="Column of the quality metric.")] = "Q",
+    at: Annotated[Optional[float], typer.Option(help="N_p at which to price more data (default: the largest run).")] = None,
+    next_pairs: Annotated[float, typer.Option("--next", help="Price the next this many pairs.")] = 10_000,
+    threshold: Annotated[float, typer.Option(help="Report the N_p beyond which doubling gains less than this.")] = 0.005,
+    bootstrap: Annotated[int, typer.Option(min=0, help="Bootstrap replicates for the CIs (0: none).")] = 1000,
+    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
+    report: Annotated[Optional[Path], typer.Option(help="Write an HTML report with the figure here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object last.")] = False,
+):
+    """Fit Q(N_p) = Q_inf - alpha log(1 + N*/N_p) and price more preference data."""
+    from proctor.scaling.columns import numeric_column, read_table, require_columns
+    from proctor.scaling.posttrain import PosttrainConfig, fit_posttrain
+
+    if not next_pairs > 0 or not threshold > 0 or (at is not None and not at > 0):
+        raise ConfigError("--next, --threshold and --at must be positive")
+    df = read_table(file)
+    require_columns(df, file, {np_col: "--np-col", q_col: "--q-col"})
+    n = numeric_column(df, file, np_col, positive=True)
+    q = numeric_column(df, file, q_col)
+    try:
+        fit = fit_posttrain(n, q, PosttrainConfig(n_boot=bootstrap, seed=seed))
+    except DataError as e:
+        raise DataError(f"{file}: {e}") from None
+    p = fit.params
+    at = float(n.max()) if at is None else at
+    gain, gain_ci = float(p.gain(at, next_pairs)), fit.interval(lambda v: float(v.gain(at, next_pairs)))
+    dbl, dbl_ci = p.doubling_threshold(threshold), fit.interval(lambda v: v.doubling_threshold(threshold))
+    print(f"Q(N_p) = {p.Q_inf:.4g} - {p.alpha:.4g} log(1 + {p.N_star:,.0f} / N_p)   ({fit.n_points} runs)")
+    for name, (lo, hi) in fit.ci.items():
+        print(f"  {name:>6} = {getattr(p, name):.4g}  [{lo:.4g}, {hi:.4g}]")
+    print(f"next {next_pairs:,.0f} pairs at N_p = {at:,.0f}: +{gain:.4g}  [{gain_ci[0]:.4g}, {gain_ci[1]:.4g}]")
+    print(f"doubling gains < {threshold:g} beyond N_p = {dbl:,.0f}  [{dbl_ci[0]:,.0f}, {dbl_ci[1]:,.0f}]")
+    for w in fit.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    result = fit.as_dict() | {"file": str(file), "at": at, "next_pairs": next_pairs, "gain": gain,
+                              "gain_ci": list(gain_ci), "threshold": threshold, "doubling_threshold": dbl,
+                              "doubling_threshold_ci": list(dbl_ci)}
+    if report is not None:
+        from proctor.report import render_report
+        from proctor.scaling.report import posttrain_section
+
+        render_report(report, title="Post-training scaling fit", meta={"file": str(file), "runs": str(fit.n_points)},
+                      sections=[posttrain_section(fit, n, q, source=str(file), at=at, next_pairs=next_pairs,
+                                                  threshold=threshold)])
+        result["report"] = str(report)
+        print(f"report: {report}")
+    if as_json:
+        emit_json(result)
+
+
+def load_fit(path: Path):
+    """ChinchillaParams from a JSON file written by `fit chinchilla --save`, or a folder holding chinchilla_fit.json."""
+    from proctor.scaling.law import ChinchillaParams
+
+    file = path / FIT_FILE if path.is_dir() else path
+    if not file.is_file():
+        raise DataError(f"{file}: no such fit file (write one with `proctor fit chinchilla FILE --save {path}`)")
+    try:
+        obj = json.loads(file.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise DataError(f"{file}: not a readable JSON fit: {' '.join(str(e).split())}") from None
+    if not isinstance(obj, dict):
+        raise DataError(f"{file}: expected a JSON object with E, A, B, alpha, beta")
+    values = {}
+    for key in ("E", "A", "B", "alpha", "beta"):
+        v = obj.get(key)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise DataError(f"{file}: field '{key}' must be a finite number, got {v!r}")
+        values[key] = float(v)
+    if not (values["alpha"] > 0 and values["beta"] > 0 and values["A"] > 0 and values["B"] > 0):
+        raise DataError(f"{file}: a compute-optimal plan needs A, B, alpha and beta positive")
+    return ChinchillaParams(**values)
+
+
+def plan(
+    params: Annotated[Optional[float], typer.Option("--params", help="Model size N (parameters).")] = None,
+    flops: Annotated[Optional[float], typer.Option("--flops", help="Compute budget C (FLOPs).")] = None,
+    fit: Annotated[Optional[Path], typer.Option("--fit", help="A fit from `fit chinchilla --save` (file or run "
+                                                              "folder); default: the 20-tokens-per-parameter rule.")] = None,
+    tokens_per_param: Annotated[float, typer.Option(help="The rule's tokens per parameter (without --fit).")] = 20.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object last.")] = False,
+):
+    """Compute-optimal budget: tokens and FLOPs for --params N, or N and tokens for --flops C (C = 6 N D)."""
+    from proctor.scaling.law import chinchilla_for_flops, chinchilla_optimal, compute_optimal, optimal_tokens_for_params
+
+    if (params is None) == (flops is None):
+        raise ConfigError("give exactly one of --params N and --flops C")
+    value = params if params is not None else flops
+    if not (value > 0 and math.isfinite(value)):
+        raise ConfigError(f"--{'params' if params is not None else 'flops'} must be a positive number, got {value}")
+    if not tokens_per_param > 0:
+        raise ConfigError(f"--tokens-per-param must be positive, got {tokens_per_param}")
+    if fit is None:
+        out = chinchilla_optimal(params, tokens_per_param) if params is not None else \
+            chinchilla_for_flops(flops, tokens_per_param)
+        out |= {"rule": f"D = {tokens_per_param:g} N (Hoffmann et al. 2022; Code Fragment 18.7.1)"}
+    else:
+        law = load_fit(fit)
+        if params is not None:
+            tokens = float(optimal_tokens_for_params(law, params))
+            out = {"params": params, "tokens": tokens, "flops": 6.0 * params * tokens}
+        else:
+            n_opt, d_opt = compute_optimal(law, flops)
+            out = {"params": float(n_opt), "tokens": float(d_opt), "flops": float(flops)}
+        out |= {"rule": f"compute-optimal under the fit in {fit} (Hoffmann et al. eq. 4)",
+                "loss": float(law.loss(out["params"], out["tokens"]))}
+    out["tokens_per_param"] = out["tokens"] / out["params"]
+    print(f"params {out['params']:.4g}   tokens {out['tokens']:.4g}   FLOPs {out['flops']:.4g}   "
+          f"({out['tokens_per_param']:.1f} tokens/param; {out['rule']})")
+    if "loss" in out:
+        print(f"predicted loss {out['loss']:.4f}")
+    if as_json:
+        emit_json(out)
