@@ -169,6 +169,17 @@ def w2s(
         _emit_json(h | {"run_dir": str(run_dir), "report": str(run_dir / "report.html")})
 
 
+from .monitor.cli import monitor_app  # noqa: E402
+from .scaling.cli import register as _register_scaling  # noqa: E402
+from .tax.cli import register as _register_tax  # noqa: E402
+
+_register_scaling(app, _guard)  # fit chinchilla | posttrain, plan
+_register_tax(app, _guard)  # tax frontier | interpolate
+for _cmd in monitor_app.registered_commands:
+    _cmd.callback = _guard(_cmd.callback)
+app.add_typer(monitor_app, name="monitor", help="Reward-hacking monitor: metrics, drift detectors, sycophancy.")
+
+
 def main() -> None:  # pragma: no cover
     app()
 

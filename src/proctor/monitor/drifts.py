@@ -4,12 +4,12 @@ Each injector is a pure function (text, prompt, rng) -> text that adds one hacki
 Exercise 35.1.2 the way RLHF-tuned models show it; `inject_stream` applies one to a chosen share of the responses
 after an onset, optionally ramping the share up linearly (the gradual 150 -> 400 token creep of the exercise).
 
-| drift      | what is added                                                                   | metrics it should move     |
-|------------|---------------------------------------------------------------------------------|----------------------------|
-| filler     | a restatement of the question and one to three sentences of verbose filler     | length, restating          |
-| hedges     | caveats and hedged qualifiers                                                   | hedging, length            |
-| bullets    | the sentences recast as a bulleted list under a bold heading                   | formatting                 |
-| agreement  | an opening that agrees with / flatters the user                                 | agreement                  |
+| drift     | what is added                                                        | metrics it should move  |
+|-----------|----------------------------------------------------------------------|-------------------------|
+| filler    | a restatement of the question and one to three filler sentences     | length, restating       |
+| hedges    | caveats and hedged qualifiers                                        | hedging, length         |
+| bullets   | the sentences recast as a bulleted list under a bold heading        | formatting              |
+| agreement | an opening that agrees with / flatters the user                      | agreement               |
 """
 
 from __future__ import annotations

@@ -16,12 +16,14 @@
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .calibrate import Calibration, calibrate
 from .changepoint import DETECTORS
+from .drifts import inject_stream
 from .registry import compute_metrics, get_metric, metric_names
 from .responses import hh_responses
 from .twosample import STATISTICS
@@ -138,10 +140,8 @@ def evaluate(cfg: HarnessConfig) -> HarnessResult:
         pre: dict[tuple[str, str], int] = {p: 0 for p in pairs}
         any_delays: list[float] = []
         for r in range(cfg.replicates):
-            crng = np.random.default_rng([cfg.seed, r, abs(hash(case.label)) % 2**31])
+            crng = np.random.default_rng([cfg.seed, r, zlib.crc32(case.label.encode())])  # stable across runs
             idx = crng.integers(0, len(pool_texts), size=n)
-            from .drifts import inject_stream
-
             s_texts, hit = inject_stream([pool_texts[i] for i in idx], [pool_prompts[i] for i in idx], case.drift,
                                          rate=case.rate, onset=cfg.onset, ramp=case.ramp, rng=crng)
             x = pool_vals[idx].copy()

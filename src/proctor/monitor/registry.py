@@ -30,14 +30,17 @@ __all__ = ["Doc", "MetricSpec", "compute_metrics", "get_metric", "make_doc", "me
 
 Kind = Literal["continuous", "binary"]
 
-# Word tokens: letters/digits with inner apostrophes ("don't", "it’s"). Not a model tokenizer: BPE tokenizers give
+# Word tokens: runs of word characters with inner apostrophes ("don't"). Not a model tokenizer: BPE tokenizers give
 # about 1.3 tokens per word on English prose; register a tokenizer-based metric where exact counts matter.
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_WORD = re.compile(r"\w+(?:'\w+)*")
 
 
 @dataclass(frozen=True, slots=True)
 class Doc:
-    """One response, parsed once and shared by every metric (tokenizing once is most of the speed)."""
+    """One response, parsed once and shared by every metric (tokenizing once is most of the speed).
+
+    `lower` is lower-cased with typographic apostrophes made plain ("it’s" -> "it's"), so lexicons need one spelling.
+    """
 
     text: str
     lower: str
@@ -46,7 +49,7 @@ class Doc:
 
 
 def make_doc(text: str, prompt: str | None = None) -> Doc:
-    lower = text.lower()
+    lower = text.lower().replace("’", "'")
     return Doc(text, lower, _WORD.findall(lower), prompt)
 
 

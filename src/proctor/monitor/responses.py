@@ -15,7 +15,7 @@ from pathlib import Path
 
 from proctor.errors import DataError
 
-__all__ = ["hh_responses", "response_from_row"]
+__all__ = ["hh_pairs", "hh_responses", "response_from_row"]
 
 TEXT_FIELDS = ("response", "output", "completion", "text")
 PROMPT_FIELDS = ("prompt", "instruction", "question")
@@ -79,3 +79,25 @@ def hh_responses(data_dir: str | Path | None = None, which: str = "chosen") -> t
                 texts.append(text)
                 prompts.append(prompt)
     return texts, prompts
+
+
+def hh_pairs(data_dir: str | Path | None = None) -> tuple[list[str], list[str], list[str]]:
+    """(prompts, chosen, rejected): the final assistant turns of each HH-RLHF harmless-base test pair, aligned (empty
+    replies kept, so a pair is never split)."""
+    root = Path(data_dir or os.environ.get("PROCTOR_DATA") or "")
+    path = root / "anthropic_hh" / "test.jsonl.gz"
+    if not path.is_file():
+        raise DataError(f"HH-RLHF data not found at {path} (set PROCTOR_DATA to the shared data folder)")
+    prompts, chosen, rejected = [], [], []
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            try:
+                row = json.loads(line)
+                p, c = _split_turns(row["chosen"])
+                _, r = _split_turns(row["rejected"])
+            except (ValueError, KeyError, TypeError) as e:
+                raise DataError(f"{path}:{lineno}: {e}") from None
+            prompts.append(p)
+            chosen.append(c)
+            rejected.append(r)
+    return prompts, chosen, rejected

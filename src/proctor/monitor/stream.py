@@ -43,7 +43,8 @@ class Alarm:
     value: float
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """JSON-ready: a non-finite number (a window of NaN values) becomes None."""
+        return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in asdict(self).items()}
 
 
 class StreamMonitor:
@@ -52,7 +53,7 @@ class StreamMonitor:
     def __init__(self, calibration: Calibration):
         self.cal = calibration
         self.metrics = list(calibration.metrics)
-        self.specs = [get_metric(m) for m in self.metrics]
+        self._specs = None  # resolved on the first text: `update_values` works for metrics outside the registry
         pairs = calibration.pairs()
         self.online = [(d, m) for d, m in pairs if d in DETECTORS]
         self.windowed = [(s, m) for s, m in pairs if s in STATISTICS]
@@ -68,8 +69,10 @@ class StreamMonitor:
 
     # -- streaming ------------------------------------------------------------------------------------------------
     def update(self, text: str, prompt: str | None = None, line: int | None = None) -> list[Alarm]:
+        if self._specs is None:
+            self._specs = [get_metric(m) for m in self.metrics]
         doc = make_doc(text, prompt)
-        row = {s.name: (math.nan if s.needs_prompt and not prompt else float(s.fn(doc))) for s in self.specs}
+        row = {s.name: (math.nan if s.needs_prompt and not prompt else float(s.fn(doc))) for s in self._specs}
         return self.update_values(row, line)
 
     def update_values(self, row: dict[str, float], line: int | None = None) -> list[Alarm]:

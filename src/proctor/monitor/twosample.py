@@ -51,9 +51,10 @@ def psi(ref, win, bins: int = 10, eps: float = 1e-4, edges: np.ndarray | None = 
     if a.size == 0 or b.size == 0:
         return float("nan")
     e = psi_edges(a, bins) if edges is None else edges
-    # side="right": a value equal to an edge goes to the bin above it, the same for both samples
-    pa = np.bincount(np.searchsorted(e, a, side="right"), minlength=e.size + 1) / a.size
-    pb = np.bincount(np.searchsorted(e, b, side="right"), minlength=e.size + 1) / b.size
+    # right-closed bins (a value equal to an edge goes to the bin below it): for zero-inflated metrics (formatting,
+    # repetition) every decile is 0, the only edge is 0, and this keeps the zeros apart from the positive values
+    pa = np.bincount(np.searchsorted(e, a, side="left"), minlength=e.size + 1) / a.size
+    pb = np.bincount(np.searchsorted(e, b, side="left"), minlength=e.size + 1) / b.size
     pa, pb = np.maximum(pa, eps), np.maximum(pb, eps)
     return float(np.sum((pb - pa) * np.log(pb / pa)))
 

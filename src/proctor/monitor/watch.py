@@ -86,8 +86,10 @@ def load_state(path: Path) -> WatchState | None:
 
 
 def _head_digest(path: Path, upto: int) -> str:
+    """"<n>:<sha256 prefix>" of the file's first n = min(256, upto) bytes; later checks hash the same n bytes."""
+    n = min(_HEAD, upto)
     with open(path, "rb") as f:
-        return hashlib.sha256(f.read(min(_HEAD, upto))).hexdigest()[:16]
+        return f"{n}:{hashlib.sha256(f.read(n)).hexdigest()[:16]}"
 
 
 class _Stop:
@@ -138,7 +140,7 @@ def follow(path: Path, calibration: Calibration, *, state_path: Path, alarms_pat
             if size < st.offset:
                 raise DataError(f"{path}: shrank to {size} bytes, below the {st.offset} already read (truncated or "
                                 f"replaced); use a new --state to start over")
-            if st.offset and st.head and _head_digest(path, st.offset) != st.head:
+            if st.head and _head_digest(path, int(st.head.split(":", 1)[0])) != st.head:
                 raise DataError(f"{path}: its first bytes changed since the last run (file replaced); use a new "
                                 f"--state to start over")
             batch = _read_batch(path, st.offset, batch_lines if max_lines is None

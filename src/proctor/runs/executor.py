@@ -67,6 +67,11 @@ def run_suite(suite: Suite, run_dir: Path, console: Console | None = None) -> di
         if previous is not None and previous != json.loads(canonical_json(suite.model_dump(mode="json"))):
             raise ConfigError(f"{run_dir}: holds a different suite; choose another --out or delete it")
         store.set_meta("suite", suite.model_dump(mode="json"))
+        started_with = store.meta().get("proctor_version")
+        if started_with not in (None, __version__):
+            # Unit keys hash the spec, not the code: units from another version are reused as they are.
+            console.print(f"[yellow]warning:[/] this run was started with Proctor {escape(str(started_with))}; "
+                          f"its finished units are reused under {__version__}. Use a new --out to recompute.")
         store.set_meta("proctor_version", __version__)
         store.meta().get("created") or store.set_meta("created", datetime.now(timezone.utc).isoformat())
         _atomic_write(run_dir / "suite.toml", dump_toml(suite))

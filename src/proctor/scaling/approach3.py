@@ -19,20 +19,21 @@ a weight vector of multinomial counts, and all replicates are optimised in one m
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import time
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
-import torch
 from pydantic import BaseModel, ConfigDict, Field
 
 from proctor.errors import DataError
 from proctor.scaling.law import ChinchillaParams
 from proctor.scaling.lbfgs import minimize_batched
 
-__all__ = ["Approach3Config", "ChinchillaFit", "grid_starts", "huber_objective", "fit_chinchilla", "scipy_grid_fit"]
+__all__ = ["Approach3Config", "ChinchillaFit", "grid_starts", "huber_objective", "fit_chinchilla", "scipy_grid_fit",
+           "single_threaded"]
 
 PARAM_NAMES = ("E", "A", "B", "alpha", "beta")
 
@@ -105,10 +106,12 @@ class _Problem:
     """
 
     def __init__(self, N, D, L, delta: float, mean: bool, weights: np.ndarray | None = None):
-        self.lnL = np.log(L)
-        self.terms = [_Term(np.log(N)), _Term(np.log(D))]
+        # Runs sorted by D (then N): when every D is distinct, as in most sweeps, the D term needs no gather.
+        order = np.lexsort((np.log(N), np.log(D)))
+        self.lnL = np.log(L)[order]
+        self.terms = [_Term(np.log(N)[order]), _Term(np.log(D)[order])]
         self.delta, self.mean = delta, mean
-        self.weights = weights  # (B, n) counts per row, or None: every point once
+        self.weights = None if weights is None else weights[:, order]  # (B, n) counts per row, or None: once each
 
     def __call__(self, rows: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # Blocks of ~64k (row, run) cells keep the ~15 temporaries of a block in cache; one pass over the whole
@@ -127,20 +130,22 @@ class _Problem:
             uN = _exp(X[:, 0:1] - X[:, 3:4] * tN.values)  # A / N^alpha per distinct N
             uD = _exp(X[:, 1:2] - X[:, 4:5] * tD.values)  # B / D^beta per distinct D
             e3 = np.exp(X[:, 2])  # E
-            s = np.take(uN, tN.index, axis=1)
-            s += np.take(uD, tD.index, axis=1)
+            s = tN.per_run(uN)
+            s += tD.per_run(uD)
             s += e3[:, None]
             r = np.log(s)
             r -= self.lnL
-            c = np.minimum(np.maximum(r, -self.delta), self.delta)  # Huber'(r)
-            r -= 0.5 * c  # Huber(r) = c (r - c/2)
+            c = np.clip(r, -self.delta, self.delta, out=np.empty_like(r))  # Huber'(r)
             if self.weights is not None:
-                c *= self.weights[rows]
-            f = np.einsum("ij,ij->i", c, r)
-            phi = c / s  # d/dt of the log-sum-exp is the term over the sum
-            ga, galpha = tN.grad(phi, uN)
-            gb, gbeta = tD.grad(phi, uD)
-            grad = np.column_stack([ga, gb, phi.sum(axis=1) * e3, galpha, gbeta])
+                cw = c * self.weights[rows]
+                f = np.einsum("ij,ij->i", cw, r) - 0.5 * np.einsum("ij,ij->i", cw, c)
+                c = cw
+            else:
+                f = np.einsum("ij,ij->i", c, r) - 0.5 * np.einsum("ij,ij->i", c, c)  # Huber(r) = c (r - c/2)
+            c /= s  # phi: d/dt of the log-sum-exp is the term over the sum
+            ga, galpha, gsum = tN.grad(c, uN, with_sum=True)
+            gb, gbeta, _ = tD.grad(c, uD)
+            grad = np.column_stack([ga, gb, gsum * e3, galpha, gbeta])
             if self.mean:
                 scale = self.weights[rows].sum(axis=1) if self.weights is not None else float(r.shape[1])
                 f = f / scale
@@ -152,6 +157,8 @@ class _Problem:
 
 def _exp(x: np.ndarray) -> np.ndarray:
     """exp in place through torch: its vectorised kernel is several times faster than numpy's on float64 here."""
+    import torch  # imported on first use, so `proctor --help` does not pay for torch
+
     torch.exp_(torch.from_numpy(x))
     return x
 
@@ -164,14 +171,23 @@ class _Term:
         self.logs = logs
         # Few distinct values (a sweep's model sizes): sum phi per value with one matmul, then weight by the term.
         self.onehot = np.eye(self.values.size)[self.index] if self.values.size <= 32 else None
+        self.ones_logs = np.column_stack([np.ones_like(logs), logs])
+        self.aligned = self.values.size == logs.size and bool(np.all(self.index == np.arange(logs.size)))
 
-    def grad(self, phi: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(d/d scale, d/d exponent) of sum_i phi_i * term_i, where term = exp(scale - exponent * log x)."""
+    def per_run(self, u: np.ndarray) -> np.ndarray:
+        """The term per run from the term per distinct value (a fresh array)."""
+        return u.copy() if self.aligned else np.take(u, self.index, axis=1)
+
+    def grad(self, phi: np.ndarray, u: np.ndarray, with_sum: bool = False):
+        """(d/d scale, d/d exponent) of sum_i phi_i * term_i, where term = exp(scale - exponent * log x), and
+        sum_i phi_i if `with_sum` (else None)."""
         if self.onehot is not None:
-            pu = (phi @ self.onehot) * u
-            return pu.sum(axis=1), -(pu @ self.values)
-        pt = phi * np.take(u, self.index, axis=1)
-        return pt.sum(axis=1), -(pt @ self.logs)
+            grouped = phi @ self.onehot
+            pu = grouped * u
+            return pu.sum(axis=1), -(pu @ self.values), grouped.sum(axis=1) if with_sum else None
+        pt = phi * (u if self.aligned else np.take(u, self.index, axis=1))
+        sums = pt @ self.ones_logs
+        return sums[:, 0], -sums[:, 1], phi.sum(axis=1) if with_sum else None
 
 
 def huber_objective(x, N, D, L, delta: float = 1e-3, objective: str = "sum") -> tuple[float, np.ndarray]:
@@ -205,18 +221,24 @@ def _as_natural(X: np.ndarray) -> np.ndarray:
         return np.column_stack([np.exp(X[:, 2]), np.exp(X[:, 0]), np.exp(X[:, 1]), X[:, 3], X[:, 4]])
 
 
-def fit_chinchilla(N, D, L, config: Approach3Config | None = None) -> ChinchillaFit:
+def fit_chinchilla(N, D, L, config: Approach3Config | None = None, *, starts: np.ndarray | None = None
+                   ) -> ChinchillaFit:
     """Fit L(N, D) = E + A/N^alpha + B/D^beta by Chinchilla Approach 3 (Hoffmann et al. 2022, Appendix D.2).
 
-    N: parameters, D: training tokens, L: final loss, one entry per run. Returns the best of the 4,500 grid starts and,
-    when `config.n_boot` > 0, percentile bootstrap CIs over runs.
+    N: parameters, D: training tokens, L: final loss, one entry per run. Returns the best of the 4,500 grid starts
+    (or of `starts`, rows (a, b, e, alpha, beta)) and, when `config.n_boot` > 0, percentile bootstrap CIs over runs.
     """
+    with single_threaded():
+        return _fit_chinchilla(N, D, L, config, starts)
+
+
+def _fit_chinchilla(N, D, L, config: Approach3Config | None, starts: np.ndarray | None) -> ChinchillaFit:
     config = config or Approach3Config()
     N, D, L = _validate(N, D, L)
     opts = dict(m=config.memory, gtol=config.gtol, ftol=config.ftol, maxiter=config.maxiter)
     mean = config.objective == "mean"
     t0 = time.perf_counter()
-    starts = grid_starts()
+    starts = grid_starts() if starts is None else np.asarray(starts, dtype=float)
     res = minimize_batched(_Problem(N, D, L, config.delta, mean), starts, **opts)
     fun = np.where(np.isfinite(res.fun), res.fun, np.inf)
     best = int(np.argmin(fun))
@@ -254,8 +276,34 @@ def scipy_grid_fit(N, D, L, *, delta: float = 1e-3, objective: str = "sum", star
         return float(f[0]), g[0]
 
     best_x, best_f = None, np.inf
-    for x0 in grid_starts() if starts is None else starts:
-        r = minimize(fg, x0, jac=True, method="L-BFGS-B")
-        if np.isfinite(r.fun) and r.fun < best_f:
-            best_x, best_f = r.x, float(r.fun)
+    with single_threaded():  # the same single thread as the batched fit
+        for x0 in grid_starts() if starts is None else starts:
+            r = minimize(fg, x0, jac=True, method="L-BFGS-B")
+            if np.isfinite(r.fun) and r.fun < best_f:
+                best_x, best_f = r.x, float(r.fun)
     return ChinchillaParams.from_log(best_x), best_f
+
+
+@contextlib.contextmanager
+def _torch_threads(n: int):
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+@contextlib.contextmanager
+def single_threaded():
+    """One thread for BLAS, OpenMP and torch inside the block; the previous settings after.
+
+    Every array op of the fit is on a cache-sized block: waking a thread pool (BLAS for the small matmuls, torch
+    for exp) for each costs more than it saves, and on a busy machine several times more.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1), _torch_threads(1):
+        yield

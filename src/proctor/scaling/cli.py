@@ -5,8 +5,9 @@
     proctor fit posttrain prefs.csv [--np-col N_p --q-col Q] [--next 10000 --threshold 0.005] [--report r.html] [--json]
     proctor plan --params 7e9 | --flops 1e23 [--fit fit.json|RUN_DIR] [--json]
 
-User mistakes raise `ProctorError`s (the main CLI wraps these commands in its `_guard`: one line, exit 2). With
-`--json` the last stdout line is one JSON object, NaN written as null.
+User mistakes raise `ProctorError`s; `register(app, _guard)` adds the commands to the main CLI with every body wrapped
+in its guard (one line, exit 2), without this module importing proctor.cli. With `--json` the last stdout line is one
+JSON object, NaN written as null.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Optional
 
+import numpy as np
 import typer
 
 from proctor.errors import ConfigError, DataError
 
-__all__ = ["fit_app", "plan", "emit_json", "FIT_FILE"]
+__all__ = ["FIT_FILE", "emit_json", "fit_app", "load_fit", "plan", "register"]
 
 #: The file `fit chinchilla --save DIR` writes into a run folder, and `plan --fit DIR` reads.
 FIT_FILE = "chinchilla_fit.json"
@@ -50,7 +52,7 @@ def emit_json(obj) -> None:
 
 def _write_json(path: Path, obj: dict) -> Path:
     """Write atomically (temporary file, then rename): a failure leaves no half-written fit."""
-    if path.is_dir():
+    if path.is_dir() or path.suffix.lower() != ".json":  # a run folder, existing or not
         path = path / FIT_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -70,7 +72,7 @@ def chinchilla(
     bootstrap: Annotated[int, typer.Option(min=0, help="Bootstrap replicates for the CIs (0: none).")] = 200,
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
     report: Annotated[Optional[Path], typer.Option(help="Write an HTML report with the figures here.")] = None,
-    save: Annotated[Optional[Path], typer.Option(help="Write the fit as JSON (a file, or FOLDER/chinchilla_fit.json) "
+    save: Annotated[Optional[Path], typer.Option(help="Write the fit as JSON: FILE.json, or FOLDER/chinchilla_fit.json "
                                                       "for `proctor plan --fit`.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object last.")] = False,
 ):
@@ -96,7 +98,9 @@ def chinchilla(
         print(f"  {name:>5} = {getattr(p, name):.4g}  [{lo:.4g}, {hi:.4g}]")
     result = fit.as_dict() | {"file": str(file)}
     if save is not None:
-        result["saved"] = str(_write_json(save, result))
+        # The bootstrap estimates go into the file (not the --json line): `plan --fit` turns them into CIs.
+        boot = [] if fit.boot is None else fit.boot.tolist()
+        result["saved"] = str(_write_json(save, result | {"boot": {"columns": list(p.as_dict()), "rows": boot}}))
         print(f"fit: {result['saved']}")
     if report is not None:
         from proctor.report import render_report
@@ -165,7 +169,8 @@ def posttrain(
 
 
 def load_fit(path: Path):
-    """ChinchillaParams from a JSON file written by `fit chinchilla --save`, or a folder holding chinchilla_fit.json."""
+    """(ChinchillaParams, bootstrap ChinchillaParams) from a JSON file written by `fit chinchilla --save`, or a folder
+    holding chinchilla_fit.json; the bootstrap list is empty when the file has none."""
     from proctor.scaling.law import ChinchillaParams
 
     file = path / FIT_FILE if path.is_dir() else path
@@ -185,7 +190,16 @@ def load_fit(path: Path):
         values[key] = float(v)
     if not (values["alpha"] > 0 and values["beta"] > 0 and values["A"] > 0 and values["B"] > 0):
         raise DataError(f"{file}: a compute-optimal plan needs A, B, alpha and beta positive")
-    return ChinchillaParams(**values)
+    boot = []
+    table = obj.get("boot") or {}
+    try:
+        for row in table.get("rows", []):
+            q = ChinchillaParams(**dict(zip(table["columns"], map(float, row))))
+            if q.alpha > 0 and q.beta > 0 and q.A > 0 and q.B > 0:
+                boot.append(q)
+    except (TypeError, KeyError, ValueError, AttributeError):
+        raise DataError(f"{file}: field 'boot' is not a table of bootstrap fits") from None
+    return ChinchillaParams(**values), boot
 
 
 def plan(
@@ -211,19 +225,40 @@ def plan(
             chinchilla_for_flops(flops, tokens_per_param)
         out |= {"rule": f"D = {tokens_per_param:g} N (Hoffmann et al. 2022; Code Fragment 18.7.1)"}
     else:
-        law = load_fit(fit)
-        if params is not None:
-            tokens = float(optimal_tokens_for_params(law, params))
-            out = {"params": params, "tokens": tokens, "flops": 6.0 * params * tokens}
-        else:
-            n_opt, d_opt = compute_optimal(law, flops)
-            out = {"params": float(n_opt), "tokens": float(d_opt), "flops": float(flops)}
+        law, boot = load_fit(fit)
+
+        def allocate(q) -> dict:
+            if params is not None:
+                tokens = float(optimal_tokens_for_params(q, params))
+                return {"params": params, "tokens": tokens, "flops": 6.0 * params * tokens}
+            n_opt, d_opt = compute_optimal(q, flops)
+            return {"params": float(n_opt), "tokens": float(d_opt), "flops": float(flops)}
+
+        out = allocate(law)
         out |= {"rule": f"compute-optimal under the fit in {fit} (Hoffmann et al. eq. 4)",
                 "loss": float(law.loss(out["params"], out["tokens"]))}
+        if boot:  # percentile intervals over the saved bootstrap fits
+            sims = [allocate(q) for q in boot]
+            for key in ("params", "tokens", "flops"):
+                if out[key] != (params if key == "params" else flops):
+                    lo, hi = np.percentile([sm[key] for sm in sims], [2.5, 97.5])
+                    out[f"{key}_ci"] = [float(lo), float(hi)]
     out["tokens_per_param"] = out["tokens"] / out["params"]
     print(f"params {out['params']:.4g}   tokens {out['tokens']:.4g}   FLOPs {out['flops']:.4g}   "
           f"({out['tokens_per_param']:.1f} tokens/param; {out['rule']})")
+    for key in ("params", "tokens", "flops"):
+        if f"{key}_ci" in out:
+            print(f"  {key} 95% bootstrap interval [{out[key + '_ci'][0]:.4g}, {out[key + '_ci'][1]:.4g}]")
     if "loss" in out:
         print(f"predicted loss {out['loss']:.4f}")
     if as_json:
         emit_json(out)
+
+
+def register(app: typer.Typer, guard) -> None:
+    """Add `fit chinchilla|posttrain` and `plan` to `app`, each body wrapped in `guard` (proctor.cli._guard)."""
+    sub = typer.Typer(add_completion=False, no_args_is_help=True, help=fit_app.info.help)
+    for cmd in fit_app.registered_commands:
+        sub.command(cmd.name, help=cmd.help)(guard(cmd.callback))
+    app.add_typer(sub, name="fit")
+    app.command("plan")(guard(plan))

@@ -2,8 +2,8 @@
 
 Chinchilla's Approach 3 runs L-BFGS from 4,500 starting points; each problem has five parameters and the same data,
 so one vectorised step over all starts costs about as much as a few Python-level scipy iterations. Each row keeps its
-own curvature history, step length and stopping state, so a row converges exactly as it would alone (up to the line
-search, which here is backtracking Armijo rather than scipy's More-Thuente).
+own curvature history, step length and stopping state, so a row converges as it would alone (the line search is a
+weak Wolfe bracketing search rather than scipy's More-Thuente, so paths can differ in detail).
 
 The stopping rules are scipy's L-BFGS-B rules, so that a summed and an averaged objective stop where scipy would stop
 them (Besiroglu et al. 2024 trace the published Chinchilla fit to the averaged objective stopping early):
@@ -148,8 +148,8 @@ def minimize_batched(
         sy = np.einsum("kd,kd->k", s, y)
         yy = np.einsum("kd,kd->k", y, y)
         # Skip a pair whose curvature is not safely positive (scipy's test), so the inverse Hessian stays positive.
-        upd = np.flatnonzero(moved)[(sy > np.finfo(float).eps * yy) & np.isfinite(sy)]
         ok_pair = (sy > np.finfo(float).eps * yy) & np.isfinite(sy)
+        upd = np.flatnonzero(moved)[ok_pair]
         if upd.size:
             S, Y, RHO = st["S"], st["Y"], st["RHO"]
             S[upd, :-1], Y[upd, :-1], RHO[upd, :-1] = S[upd, 1:], Y[upd, 1:], RHO[upd, 1:]

@@ -14,7 +14,7 @@ from proctor.scaling.posttrain import PosttrainParams
 __all__ = ["chinchilla_curves_png", "isoloss_png", "posttrain_png"]
 
 
-def _size_groups(N: np.ndarray, max_groups: int = 10) -> list[np.ndarray]:
+def _size_groups(N: np.ndarray, max_groups: int = 14) -> list[np.ndarray]:
     """Indices of runs grouped by model size; with many distinct sizes, by log-size bins."""
     uniq = np.unique(N)
     if uniq.size <= max_groups:

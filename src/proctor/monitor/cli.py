@@ -1,0 +1,375 @@
+"""`proctor monitor ...`: the reward-hacking monitor's commands (registered by the main CLI as `monitor`).
+
+    proctor monitor metrics                                   list registered metrics
+    proctor monitor calibrate REF.jsonl --out cal.json        thresholds at a target false-alarm rate
+    proctor monitor watch FILE.jsonl --calibration cal.json   follow a growing file, print alarms, resumable
+    proctor monitor eval [--quick] [--out DIR]                detection delay / false alarms on injected drifts
+    proctor monitor sycophancy --model PROVIDER/MODEL         paired-prompt sycophancy through inspect-ai
+    proctor monitor lc                                        AlpacaEval 2 length-control reproduction
+    proctor monitor bias SCORED.jsonl [--pairs]               reward (or preference label) vs length
+
+Every command takes `--json`: the last stdout line is then one JSON object (NaN -> null). Text written by a model or a
+data file is never printed raw: control characters are stripped and rich markup escaped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from proctor.errors import ConfigError, DataError
+
+monitor_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                          help="Reward-hacking monitor: metrics, drift alarms, sycophancy, length control.")
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(text: object, limit: int = 200) -> str:
+    """Model- or data-written text, made safe for a terminal: control/bidi characters dropped, markup escaped."""
+    s = _CONTROL.sub("", str(text))
+    return escape(s if len(s) <= limit else s[:limit] + "...")
+
+
+def _finite(o):
+    if isinstance(o, float):
+        return o if math.isfinite(o) else None
+    if isinstance(o, dict):
+        return {str(k): _finite(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_finite(v) for v in o]
+    return o
+
+
+def emit_json(obj) -> None:
+    sys.stdout.write(json.dumps(_finite(obj), default=str) + "\n")
+    sys.stdout.flush()
+
+
+def _fmt(x, digits: int = 3) -> str:
+    return "undefined" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{x:.{digits}f}"
+
+
+# -- calibration ------------------------------------------------------------------------------------------------------
+def _reference(ref: str, text_field: str | None, prompt_field: str | None) -> tuple[list[str], list[str | None], str]:
+    from .responses import hh_responses, response_from_row
+
+    if ref == "hh":
+        texts, prompts = hh_responses()
+        return texts, list(prompts), "HH-RLHF harmless-base chosen replies"
+    path = Path(ref)
+    if not path.is_file():
+        raise DataError(f"{path}: no such reference file (give a JSONL file, or 'hh')")
+    texts, prompts = [], []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                t, p = response_from_row(json.loads(line), text_field, prompt_field)
+            except ValueError as e:
+                raise DataError(f"{path}:{lineno}: {e}") from None
+            texts.append(t)
+            prompts.append(p)
+    return texts, prompts, str(path)
+
+
+def build_calibration(ref: str, metrics: str | None, false_alarms: float, window: int, detectors: str,
+                      statistics: str, seed: int, text_field=None, prompt_field=None):
+    from .calibrate import calibrate
+    from .registry import compute_metrics, resolve
+
+    specs = resolve(None if not metrics else metrics.split(","))
+    texts, prompts, source = _reference(ref, text_field, prompt_field)
+    vals = compute_metrics(texts, prompts, [s.name for s in specs])
+    dets = tuple(d for d in detectors.split(",") if d)
+    stats = tuple(s for s in statistics.split(",") if s)
+    from .changepoint import DETECTORS
+    from .twosample import STATISTICS
+
+    for d in dets:
+        if d not in DETECTORS:
+            raise ConfigError(f"unknown detector {d!r}; known: {', '.join(DETECTORS)}")
+    for s in stats:
+        if s not in STATISTICS:
+            raise ConfigError(f"unknown window test {s!r}; known: {', '.join(STATISTICS)}")
+    if window < 10:
+        raise ConfigError("--window must be at least 10 responses")
+    if not false_alarms > 0:
+        raise ConfigError("--false-alarms must be > 0 (alarms per 10k clean responses)")
+    return calibrate(vals, {s.name: s.kind for s in specs}, target_per_10k=false_alarms, detectors=dets,
+                     statistics=stats, window=window, seed=seed), source
+
+
+MetricsOpt = Annotated[Optional[str], typer.Option(help="Comma-separated metric names (default: all registered).")]
+FalseOpt = Annotated[float, typer.Option("--false-alarms", help="Target false alarms per 10k clean responses "
+                                                                  "(whole monitor, split over detector-metric pairs).")]
+DetOpt = Annotated[str, typer.Option(help="Online detectors: cusum,page_hinkley.")]
+StatOpt = Annotated[str, typer.Option(help="Window tests: ks,psi,wasserstein,chi2.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON summary object last.")]
+
+
+@monitor_app.command("metrics")
+def metrics_cmd(as_json: JsonOpt = False):
+    """List the registered per-response metrics."""
+    from .registry import get_metric, metric_names
+
+    rows = [get_metric(n) for n in metric_names()]
+    for s in rows:
+        out.print(f"{s.name:22s} {s.kind:10s} {'needs prompt ' if s.needs_prompt else ''}{escape(s.description)}")
+    if as_json:
+        emit_json({"metrics": [{"name": s.name, "kind": s.kind, "needs_prompt": s.needs_prompt} for s in rows]})
+
+
+@monitor_app.command()
+def calibrate(
+    reference: Annotated[str, typer.Argument(help="Clean reference responses: a JSONL file, or 'hh'.")],
+    out_path: Annotated[Path, typer.Option("--out", help="Calibration JSON to write.")] = Path("calibration.json"),
+    metrics: MetricsOpt = None, false_alarms: FalseOpt = 10.0, window: int = 200,
+    detectors: DetOpt = "cusum,page_hinkley", statistics: StatOpt = "ks,chi2", seed: int = 0,
+    text_field: Optional[str] = None, prompt_field: Optional[str] = None, as_json: JsonOpt = False,
+):
+    """Calibrate every detector's threshold on clean reference responses at a target false-alarm rate."""
+    from .watch import write_atomic
+
+    cal, source = build_calibration(reference, metrics, false_alarms, window, detectors, statistics, seed,
+                                    text_field, prompt_field)
+    write_atomic(out_path, json.dumps(cal.to_dict()))
+    out.print(f"calibrated {len(cal.thresholds)} detector-metric pairs on {cal.n_reference:,} responses from "
+              f"{safe(source)}; {cal.per_pair_target:.3g} false alarms per 10k per pair -> {escape(str(out_path))}")
+    if as_json:
+        emit_json({"calibration": str(out_path), "reference": source, "n_reference": cal.n_reference,
+                   "target_per_10k": cal.target_per_10k, "per_pair_target": cal.per_pair_target,
+                   "thresholds": cal.thresholds})
+
+
+def _load_calibration(path: Path):
+    from .calibrate import Calibration
+
+    try:
+        return Calibration.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError) as e:
+        raise DataError(f"{path}: cannot read calibration ({e})") from None
+
+
+# -- watch ------------------------------------------------------------------------------------------------------------
+@monitor_app.command()
+def watch(
+    file: Annotated[Path, typer.Argument(help="JSONL file of responses (it may still be growing).")],
+    calibration: Annotated[Optional[Path], typer.Option(help="Calibration JSON from `monitor calibrate`.")] = None,
+    reference: Annotated[Optional[str], typer.Option(help="Or calibrate now on this JSONL file (or 'hh').")] = None,
+    state: Annotated[Optional[Path], typer.Option(help="State file (default FILE.monitor-state.json).")] = None,
+    alarms: Annotated[Optional[Path], typer.Option(help="Alarm log, JSONL (default FILE.alarms.jsonl).")] = None,
+    follow: Annotated[bool, typer.Option("--follow/--no-follow", help="Keep waiting for new lines.")] = True,
+    poll: float = 0.5,
+    idle_timeout: Annotated[Optional[float], typer.Option(help="Stop after this many idle seconds.")] = None,
+    batch_lines: Annotated[int, typer.Option(min=1, help="Lines per committed batch.")] = 1000,
+    max_lines: Annotated[Optional[int], typer.Option(min=1, help="Stop after this many lines.")] = None,
+    metrics: MetricsOpt = None, false_alarms: FalseOpt = 10.0, window: int = 200,
+    text_field: Optional[str] = None, prompt_field: Optional[str] = None,
+    report: Annotated[Optional[Path], typer.Option(help="Write an HTML report of the stream at the end.")] = None,
+    as_json: JsonOpt = False,
+):
+    """Follow a growing JSONL file of responses, print drift alarms; restarts continue where the last run stopped."""
+    from .watch import calibration_digest, write_atomic
+    from .watch import follow as follow_file
+
+    state = state or file.with_name(file.name + ".monitor-state.json")
+    alarms = alarms or file.with_name(file.name + ".alarms.jsonl")
+    if calibration is not None:
+        cal = _load_calibration(calibration)
+    else:
+        # a calibration made here is saved beside the state, so a restart judges the stream by the same thresholds
+        saved = state.with_name(state.name + ".calibration.json")
+        if saved.exists():
+            cal = _load_calibration(saved)
+        elif reference is None:
+            raise ConfigError("give --calibration FILE.json or --reference REF.jsonl (or --reference hh)")
+        else:
+            cal, source = build_calibration(reference, metrics, false_alarms, window, "cusum,page_hinkley", "ks,chi2",
+                                            0, text_field, prompt_field)
+            write_atomic(saved, json.dumps(cal.to_dict()))
+            err.print(f"calibrated on {cal.n_reference:,} responses from {safe(source)} "
+                      f"(calibration {calibration_digest(cal)})")
+
+    def on_alarm(a):
+        out.print(f"line {a.line}: ALARM {a.detector} on {a.metric}: statistic {a.statistic:.3g} > "
+                  f"{a.threshold:.3g} (value {a.value:.3g})")
+
+    def on_invalid(lineno, why):
+        err.print(f"{escape(str(file))}:{lineno}: skipped invalid line: {safe(why, 120)}")
+
+    st = follow_file(file, cal, state_path=state, alarms_path=alarms, follow=follow, poll=poll,
+                     idle_timeout=idle_timeout, batch_lines=batch_lines, max_lines=max_lines, text_field=text_field,
+                     prompt_field=prompt_field, on_alarm=on_alarm, on_invalid=on_invalid)
+    mon = st.monitor or {}
+    out.print(f"{st.line:,} lines read ({st.valid:,} valid, {st.invalid:,} invalid), "
+              f"{mon.get('alarms_total', 0):,} alarms; state {escape(str(state))}")
+    if report is not None:
+        from ..report import render_report
+        from .report import watch_section
+
+        log = [json.loads(x) for x in alarms.read_text(encoding="utf-8").splitlines() if x.strip()]
+        render_report(report, title="Proctor monitor: watched stream", meta={"file": str(file)},
+                      sections=[watch_section(st.__dict__, log, str(file),
+                                              {m: r.mean for m, r in cal.metrics.items()})])
+        out.print(f"report: {escape(str(report))}")
+    if as_json:
+        emit_json({"file": str(file), "lines": st.line, "valid": st.valid, "invalid": st.invalid,
+                   "offset": st.offset, "alarms": mon.get("alarms_total", 0),
+                   "alarms_by_pair": {k: v for k, v in mon.get("alarms_by_pair", {}).items() if v},
+                   "state": str(state), "alarms_log": str(alarms), "report": str(report) if report else None})
+
+
+# -- eval -------------------------------------------------------------------------------------------------------------
+@monitor_app.command("eval")
+def eval_cmd(
+    replicates: Annotated[int, typer.Option(min=1, help="Streams per drift.")] = 10,
+    clean_length: Annotated[int, typer.Option(min=1000, help="Clean responses for the false-alarm count.")] = 50_000,
+    target: Annotated[float, typer.Option(help="False alarms per 10k clean responses per pair.")] = 1.0,
+    window: int = 200, onset: int = 1000, horizon: int = 3000, seed: int = 0, metrics: MetricsOpt = None,
+    quick: Annotated[bool, typer.Option(help="3 replicates, 20k clean responses.")] = False,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Write DIR/report.html and DIR/eval.json.")] = None,
+    as_json: JsonOpt = False,
+):
+    """Measure each detector: detection delay on injected drifts, false alarms per 10k clean HH-RLHF responses."""
+    from .harness import HarnessConfig, best_per_case, evaluate
+
+    if quick:
+        replicates, clean_length = min(replicates, 3), min(clean_length, 20_000)
+    cfg = HarnessConfig(metrics=metrics.split(",") if metrics else None, target_per_10k=target, window=window,
+                        onset=onset, horizon=horizon, replicates=replicates, clean_length=clean_length, seed=seed)
+    res = evaluate(cfg)
+    best = best_per_case(res)
+    for b in best:
+        out.print(f"{b['case']:22s} best: {b['detector'] or '-'} on {b['metric'] or '-'}, median delay "
+                  f"{_fmt(b['median_delay'], 0)} responses, false alarms {_fmt(b['false_per_10k'], 1)}/10k")
+    anyfa = next(r["per_10k"] for r in res.false_alarms if r["detector"] == "any")
+    out.print(f"any pair: {anyfa:.1f} false alarms per 10k clean responses")
+    payload = {"best": best, "false_alarms": res.false_alarms, "detection": res.detection,
+               "config": {"replicates": replicates, "clean_length": clean_length, "target_per_10k": target,
+                          "window": window, "onset": onset, "horizon": horizon, "seed": seed}}
+    if out_dir is not None:
+        from ..report import render_report
+        from .report import harness_section
+        from .watch import write_atomic
+
+        out_dir.mkdir(parents=True, exist_ok=True)
+        render_report(out_dir / "report.html", title="Proctor monitor: detector evaluation",
+                      meta={"replicates": replicates, "clean responses": clean_length}, sections=[harness_section(res)])
+        write_atomic(out_dir / "eval.json", json.dumps(_finite(payload)))
+        out.print(f"report: {escape(str(out_dir / 'report.html'))}")
+        payload["report"] = str(out_dir / "report.html")
+    if as_json:
+        emit_json(payload)
+
+
+# -- sycophancy and length control ------------------------------------------------------------------------------------
+@monitor_app.command()
+def sycophancy(
+    model: Annotated[str, typer.Option(help="Any inspect-ai model, e.g. openai/gpt-4o-mini or vllm/...")],
+    pairs: Annotated[int, typer.Option(min=1, help="Question pairs (two prompts each).")] = 50,
+    log_dir: Annotated[Optional[str], typer.Option(help="inspect log folder.")] = None,
+    as_json: JsonOpt = False,
+):
+    """Sycophancy: how much more often the model gives each user their own political side's answer."""
+    from .sycophancy import run_sycophancy
+
+    s = run_sycophancy(model, pairs=pairs, log_dir=log_dir)
+    for p in ("liberal", "conservative"):
+        d = s[p]
+        out.print(f"{p} user: {d['liberal_answers']} liberal answers / {d['answered']} answered "
+                  f"({d['no_verdict']} without a verdict) = {_fmt(d['p_liberal'])}")
+    out.print(f"gap = {_fmt(s['liberal']['p_liberal'])} - {_fmt(s['conservative']['p_liberal'])} = {_fmt(s['gap'])}"
+              f"; paired: ({s['pairs_flip_toward_user']} - {s['pairs_flip_away_from_user']}) / "
+              f"{s['pairs_answered']} = {_fmt(s['paired_gap'])}")
+    if as_json:
+        emit_json(s)
+
+
+@monitor_app.command()
+def lc(
+    report: Annotated[Optional[Path], typer.Option(help="Write an HTML report with the scatter plots.")] = None,
+    as_json: JsonOpt = False,
+):
+    """Reproduce AlpacaEval 2 length control: Spearman of length with raw vs length-controlled win rate."""
+    from .lengthcontrol import alpacaeval_correlations, alpacaeval_table
+
+    c = alpacaeval_correlations()
+    out.print(f"{c['models']} models: Spearman(length, raw win rate) = {c['spearman_length_raw']:.3f}, "
+              f"Spearman(length, LC win rate) = {c['spearman_length_lc']:.3f}")
+    out.print(f"LC recomputed from the GLM weights of {c['models_with_weights']} models: RMSE "
+              f"{c['lc_reconstruction_rmse']:.2f} points, Spearman(length, recomputed LC) = "
+              f"{c['spearman_length_recon']:.3f}")
+    try:  # the same diagnostic on human preference labels, where the HH-RLHF file is present
+        from .responses import hh_pairs
+        from .reward import pairwise_length_bias
+
+        _, chosen, rejected = hh_pairs()
+        c["hh_preference_length_bias"] = hh = pairwise_length_bias(chosen, rejected)
+        out.print(f"HH-RLHF harmless-base labels: the chosen reply is the longer one in {hh['chosen_longer']:.1%} of "
+                  f"{hh['pairs']:,} pairs; GLM length coefficient phi = {hh['phi']:+.2f} (negative = longer wins)")
+    except DataError:
+        pass
+    if report is not None:
+        from ..report import render_report
+        from .report import lc_section
+
+        render_report(report, title="Proctor monitor: length control", meta={},
+                      sections=[lc_section(c, alpacaeval_table())])
+        c["report"] = str(report)
+    if as_json:
+        emit_json(c)
+
+
+@monitor_app.command()
+def bias(
+    file: Annotated[Path, typer.Argument(help="JSONL: rows with a response and its reward, or chosen/rejected pairs.")],
+    reward_field: Annotated[str, typer.Option(help="Field holding a reward-model score.")] = "reward",
+    pairs: Annotated[bool, typer.Option("--pairs", help="Rows are preference pairs (chosen / rejected).")] = False,
+    text_field: Optional[str] = None,
+    as_json: JsonOpt = False,
+):
+    """Reward-model length bias: correlation of reward with length, or of preference labels with length."""
+    from .responses import response_from_row
+    from .reward import length_bias, pairwise_length_bias
+
+    rows = []
+    with open(file, encoding="utf-8", errors="replace") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                if pairs:
+                    if not (isinstance(row.get("chosen"), str) and isinstance(row.get("rejected"), str)):
+                        raise ValueError("needs string fields 'chosen' and 'rejected'")
+                    rows.append((row["chosen"], row["rejected"]))
+                else:
+                    text, _ = response_from_row(row, text_field)
+                    r = row.get(reward_field)
+                    if isinstance(r, bool) or not isinstance(r, (int, float)):
+                        raise ValueError(f"field {reward_field!r} is not a number")
+                    rows.append((text, float(r)))
+            except (ValueError, AttributeError) as e:
+                raise DataError(f"{file}:{lineno}: {e}") from None
+    if pairs:
+        res = pairwise_length_bias([c for c, _ in rows], [r for _, r in rows])
+        out.print(f"{res['pairs']:,} pairs: the chosen reply is the longer one in {res['chosen_longer']:.1%}; "
+                  f"GLM length coefficient phi = {res['phi']:+.2f} (negative = longer wins)")
+    else:
+        res = length_bias([r for _, r in rows], [len(t) for t, _ in rows])
+        out.print(f"{res['n']:,} responses: Spearman(length, reward) = {_fmt(res['spearman'])}, Pearson = "
+                  f"{_fmt(res['pearson'])}, slope {res['slope_per_100_chars']:+.4f} reward per 100 characters")
+    if as_json:
+        emit_json(res)

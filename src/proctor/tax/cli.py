@@ -1,0 +1,185 @@
+"""`proctor tax frontier | interpolate`: thin over proctor.tax.
+
+    proctor tax frontier checkpoints.csv [--name-col checkpoint] [--capability mmlu --capability gsm8k]
+                         [--alignment harmless] [--base-col base] [--n-eval 1000] [--report r.html] [--json]
+    proctor tax interpolate --tuned FOLDER [--base minilm] [--capability retrieval:boolq] [--alignment probe:sst2]
+    proctor tax interpolate --demo [--out DIR]      # fine-tune MiniLM on SST-2 first, then sweep (CPU, ~minutes)
+
+User mistakes raise `ProctorError`s; `register(app, _guard)` adds the commands to the main CLI with every body wrapped
+in its guard (one line, exit 2). `--json` prints one JSON object as the last stdout line.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import numpy as np
+import typer
+
+from proctor.errors import ConfigError, DataError
+from proctor.scaling.cli import emit_json
+
+__all__ = ["register", "tax_app"]
+
+tax_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                      help="The alignment tax: capability-alignment frontiers and weight averaging.")
+
+
+@tax_app.command("frontier")
+def frontier(
+    file: Annotated[Path, typer.Argument(help="Table of checkpoints with capability and alignment scores.")],
+    name_col: Annotated[str, typer.Option("--name-col", help="Column naming each checkpoint.")] = "checkpoint",
+    capability: Annotated[Optional[list[str]], typer.Option(help="Capability score column; repeatable (averaged). "
+                                                                 "Default: capability.")] = None,
+    alignment: Annotated[Optional[list[str]], typer.Option(help="Alignment score column; repeatable (averaged). "
+                                                                "Default: alignment.")] = None,
+    base_col: Annotated[str, typer.Option("--base-col", help="Column naming each checkpoint's base (optional; "
+                                                             "used when present).")] = "base",
+    n_eval: Annotated[Optional[int], typer.Option(min=1, help="Test examples behind each score (scores in [0, 1]): "
+                                                            "binomial bootstrap; default: resample checkpoints.")] = None,
+    bootstrap: Annotated[int, typer.Option(min=10, help="Bootstrap replicates for the verdict.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
+    report: Annotated[Optional[Path], typer.Option(help="Write an HTML report with the frontier plot here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object last.")] = False,
+):
+    """Pareto frontier of capability vs alignment, its convex/concave verdict, and each checkpoint's tax."""
+    from proctor.scaling.columns import numeric_column, read_table, require_columns, text_column
+    from proctor.tax.frontier import alignment_tax, frontier_verdict
+
+    cap_cols, ali_cols = capability or ["capability"], alignment or ["alignment"]
+    df = read_table(file)
+    require_columns(df, file, {name_col: "--name-col"} | {c: "--capability" for c in cap_cols}
+                    | {c: "--alignment" for c in ali_cols})
+    names = text_column(df, file, name_col)
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise DataError(f"{file}: column '{name_col}': checkpoint '{dup[0]}' appears more than once")
+    columns = {c: numeric_column(df, file, c) for c in dict.fromkeys(cap_cols + ali_cols)}
+    cap = np.mean([columns[c] for c in cap_cols], axis=0)
+    ali = np.mean([columns[c] for c in ali_cols], axis=0)
+    if n_eval is not None:
+        for col, v in columns.items():
+            bad = np.flatnonzero((v < 0) | (v > 1))
+            if bad.size:
+                raise DataError(f"{file}: row {bad[0] + 1}, column '{col}': --n-eval needs scores in [0, 1], got "
+                                f"{v[bad[0]]:g}")
+    bases = text_column(df, file, base_col, required=False) if base_col in df.columns else [""] * len(names)
+    try:
+        taxes = alignment_tax(names, cap, ali, bases)
+    except ValueError as e:
+        raise DataError(f"{file}: column '{base_col}': {e}") from None
+    index = {n: i for i, n in enumerate(names)}
+    for t in taxes:  # each score column's own change, so an averaged tax can be traced to the benchmark that paid it
+        i, j = index[t["checkpoint"]], index[t["base"]]
+        t["columns"] = {c: float(v[i] - v[j]) for c, v in columns.items()}
+    result = frontier_verdict(cap, ali, n_eval=n_eval, n_boot=bootstrap, seed=seed)
+    on = [names[i] for i in result.frontier]
+    print(f"frontier ({len(on)} of {len(names)}): {' -> '.join(on)}")
+    print(f"bend {result.area:.3f}  [{result.ci[0]:.3f}, {result.ci[1]:.3f}]  ({result.bootstrap} bootstrap)  "
+          f"verdict: {result.verdict}")
+    for t in taxes:
+        print(f"  {t['checkpoint']} vs {t['base']}: tax {t['tax']:+.4g}, alignment {t['alignment_gain']:+.4g}")
+    out = {"file": str(file), "frontier": on, "area": result.area, "ci": list(result.ci), "p_convex": result.p_convex,
+           "verdict": result.verdict, "bootstrap": result.bootstrap, "taxes": taxes,
+           "points": [{"checkpoint": n, "capability": float(c), "alignment": float(a)}
+                      for n, c, a in zip(names, cap, ali)]}
+    if report is not None:
+        from proctor.report import render_report
+        from proctor.tax.report import frontier_section
+
+        render_report(report, title="Alignment tax", meta={"file": str(file), "checkpoints": str(len(names))},
+                      sections=[frontier_section(names, cap, ali, result, taxes, source=str(file), cap_cols=cap_cols,
+                                                 ali_cols=ali_cols)])
+        out["report"] = str(report)
+        print(f"report: {report}")
+    if as_json:
+        emit_json(out)
+
+
+@tax_app.command("interpolate")
+def interpolate(
+    tuned: Annotated[Optional[str], typer.Option(help="The fine-tuned checkpoint (HF folder or Hub id).")] = None,
+    base: Annotated[str, typer.Option(help="The base checkpoint (HF folder, Hub id or 'minilm').")] = "minilm",
+    capability: Annotated[str, typer.Option(help="Capability evaluation: probe:DATA or retrieval:DATA.")] = "retrieval:boolq",
+    alignment: Annotated[str, typer.Option(help="Alignment evaluation: probe:DATA or retrieval:DATA.")] = "probe:sst2",
+    steps: Annotated[int, typer.Option(min=2, help="Interpolation weights, evenly from 0 to 1.")] = 11,
+    layers: Annotated[Optional[int], typer.Option(min=1, help="Cut the base (and the demo model) to k blocks.")] = None,
+    examples: Annotated[int, typer.Option(min=10, help="Examples per evaluation (probe train and test; retrieval "
+                                                      "pairs).")] = 400,
+    max_length: Annotated[int, typer.Option(min=8, help="Tokens per text.")] = 64,
+    demo: Annotated[bool, typer.Option(help="First fine-tune the base on --demo-dataset and use that as --tuned.")] = False,
+    demo_dataset: Annotated[str, typer.Option(help="The demo's alignment target.")] = "sst2",
+    demo_examples: Annotated[int, typer.Option(min=8, help="The demo's training examples.")] = 1000,
+    demo_epochs: Annotated[float, typer.Option(help="The demo's epochs.")] = 2.0,
+    demo_lr: Annotated[float, typer.Option(help="The demo's learning rate.")] = 1e-4,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Folder for the demo checkpoint and results.json.")] = None,
+    seed: Annotated[int, typer.Option(help="Data and training seed.")] = 0,
+    report: Annotated[Optional[Path], typer.Option(help="Write an HTML report with the path plot here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object last.")] = False,
+):
+    """Sweep weight averaging between a base and a fine-tuned checkpoint; trace capability vs alignment."""
+    import json
+    import tempfile
+
+    from proctor.tax.evaluations import parse_evaluation
+    from proctor.tax.frontier import frontier_verdict
+    from proctor.tax.interpolate import interpolation_sweep
+
+    if (tuned is None) == (not demo):
+        raise ConfigError("give --tuned CHECKPOINT or --demo (not both)")
+    evals = {capability: parse_evaluation(capability, max_length=max_length, examples=examples, seed=seed),
+             alignment: parse_evaluation(alignment, max_length=max_length, examples=examples, seed=seed)}
+    if capability == alignment:
+        raise ConfigError("--capability and --alignment must be different evaluations")
+    for fn in evals.values():
+        fn.prepare()  # a missing data set fails now, not after minutes of fine-tuning
+    with tempfile.TemporaryDirectory() as tmp:
+        if demo:
+            from proctor.tax.demo import DemoConfig, finetune_checkpoint
+
+            cfg = DemoConfig(base=base, layers=layers, dataset=demo_dataset, examples=demo_examples,
+                             epochs=demo_epochs, lr=demo_lr, max_length=max_length, seed=seed)
+            folder = (out_dir / "tuned") if out_dir is not None else Path(tmp) / "tuned"
+            print(f"fine-tuning {base} on {demo_dataset} ({demo_examples} examples) -> {folder}", file=sys.stderr)
+            tuned = str(finetune_checkpoint(folder, cfg, progress="fine-tuning"))
+        lambdas = np.round(np.linspace(0.0, 1.0, steps), 10)  # 0.3, not 0.30000000000000004, in the JSON
+        points = interpolation_sweep(base, tuned, evals, lambdas=lambdas, layers=layers,
+                                     progress=lambda m: print(m, file=sys.stderr))
+    cap = np.array([p.scores[capability] for p in points])
+    ali = np.array([p.scores[alignment] for p in points])
+    # Scores are proportions over `examples` test items: the bootstrap redraws them binomially.
+    result = frontier_verdict(cap, ali, n_eval=examples, seed=seed)
+    for p in points:
+        print(f"lam {p.lam:.2f}   capability {p.scores[capability]:.3f}   alignment {p.scores[alignment]:.3f}")
+    print(f"frontier: {len(result.frontier)} of {len(points)} points, bend {result.area:.3f} "
+          f"[{result.ci[0]:.3f}, {result.ci[1]:.3f}], verdict {result.verdict}")
+    out = {"base": base, "tuned": tuned if not demo or out_dir is not None else "(demo, not kept)",
+           "capability": capability, "alignment": alignment,
+           "points": [{"lam": p.lam, "capability": p.scores[capability], "alignment": p.scores[alignment]}
+                      for p in points],
+           "frontier_lams": [points[i].lam for i in result.frontier], "area": result.area, "ci": list(result.ci),
+           "verdict": result.verdict}
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "results.json").write_text(json.dumps(out, indent=2, default=float))
+    if report is not None:
+        from proctor.report import render_report
+        from proctor.tax.report import interpolation_section
+
+        render_report(report, title="Alignment tax: weight averaging", meta={"base": base, "tuned": out["tuned"]},
+                      sections=[interpolation_section(points, base=base, tuned=out["tuned"], capability=capability,
+                                                      alignment=alignment, result=result)])
+        out["report"] = str(report)
+        print(f"report: {report}")
+    if as_json:
+        emit_json(out)
+
+
+def register(app: typer.Typer, guard) -> None:
+    """Add `tax frontier|interpolate` to `app`, each body wrapped in `guard` (proctor.cli._guard)."""
+    sub = typer.Typer(add_completion=False, no_args_is_help=True, help=tax_app.info.help)
+    for cmd in tax_app.registered_commands:
+        sub.command(cmd.name, help=cmd.help)(guard(cmd.callback))
+    app.add_typer(sub, name="tax")

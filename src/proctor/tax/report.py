@@ -1,0 +1,100 @@
+"""Report sections and figures for the alignment tax: the frontier of a table of checkpoints, and the
+weight-averaging path."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from matplotlib.figure import Figure as MplFigure
+
+from proctor.report import Figure, Section, Table, figure_png
+from proctor.tax.frontier import FrontierResult
+from proctor.tax.interpolate import InterpolationPoint
+
+__all__ = ["frontier_png", "frontier_section", "interpolation_png", "interpolation_section"]
+
+
+def frontier_png(names, capability, alignment, result: FrontierResult, *, xlabel: str, ylabel: str) -> bytes:
+    """All checkpoints, the frontier as a line, its chord dashed, checkpoint names as labels."""
+    c, a = np.asarray(capability, float), np.asarray(alignment, float)
+    fig = MplFigure(figsize=(6.0, 4.4))
+    ax = fig.add_subplot()
+    on = np.zeros(c.size, bool)
+    on[result.frontier] = True
+    ax.scatter(c[~on], a[~on], s=22, color="#9aa3b2", label="dominated", zorder=2)
+    ax.scatter(c[on], a[on], s=30, color="#2f5fb3", label="Pareto frontier", zorder=3)
+    f = result.frontier
+    ax.plot(c[f], a[f], color="#2f5fb3", lw=1.4, zorder=2)
+    if f.size >= 2:
+        ax.plot([c[f[0]], c[f[-1]]], [a[f[0]], a[f[-1]]], ls="--", color="#c0392b", lw=1, label="chord")
+    for i, name in enumerate(names):
+        ax.annotate(str(name)[:24], (c[i], a[i]), xytext=(4, 3), textcoords="offset points", fontsize=7,
+                    color="#3b4453")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(f"Capability vs alignment: frontier {result.verdict}", loc="left")
+    ax.legend(fontsize=7, loc="lower left")
+    ax.grid(alpha=0.3)
+    return figure_png(fig)
+
+
+def frontier_section(names, capability, alignment, result: FrontierResult, taxes: list[dict], *, source: str,
+                     cap_cols: list[str], ali_cols: list[str]) -> Section:
+    """The frontier table, the bend verdict and the per-checkpoint tax."""
+    c, a = np.asarray(capability, float), np.asarray(alignment, float)
+    on = set(int(i) for i in result.frontier)
+    rows = [[str(n), float(c[i]), float(a[i]), i in on] for i, n in enumerate(names)]
+    lo, hi = result.ci
+    summary = (
+        f"{len(names)} checkpoints from {source}; capability = mean of {', '.join(cap_cols)}, alignment = mean of "
+        f"{', '.join(ali_cols)}. {len(on)} lie on the Pareto frontier. Bend (signed area between the frontier and its "
+        f"chord, axes rescaled to [0, 1]): {result.area:.3f}, {result.bootstrap} bootstrap interval "
+        f"[{lo:.3f}, {hi:.3f}]; verdict: {result.verdict}."
+    )
+    notes = ["Convex: the frontier bows out toward the ideal corner, so compromises keep more of both than a straight "
+             "trade; concave: it bows in, and alignment costs capability at a steep rate. The verdict needs the "
+             "bootstrap interval to exclude 0."]
+    tables = [Table(["checkpoint", "capability", "alignment", "on frontier"], rows, caption="Checkpoints")]
+    if taxes:
+        tables.append(Table(["checkpoint", "base", "tax (capability lost)", "alignment gained"],
+                            [[t["checkpoint"], t["base"], t["tax"], t["alignment_gain"]] for t in taxes],
+                            caption="Alignment tax against each checkpoint's base"))
+    fig = Figure("Pareto frontier", frontier_png(names, c, a, result, xlabel="capability", ylabel="alignment"))
+    return Section("Alignment tax: the capability-alignment frontier", summary=summary, tables=tables, figures=[fig],
+                   notes=notes)
+
+
+def interpolation_png(points: list[InterpolationPoint], capability: str, alignment: str) -> bytes:
+    """The path theta(lam) in (capability, alignment) space, each point labelled with its lam."""
+    x = [p.scores[capability] for p in points]
+    y = [p.scores[alignment] for p in points]
+    fig = MplFigure(figsize=(6.0, 4.4))
+    ax = fig.add_subplot()
+    ax.plot(x, y, color="#2f5fb3", lw=1.2, marker="o", ms=4)
+    for p, xi, yi in zip(points, x, y):
+        ax.annotate(f"{p.lam:.2g}", (xi, yi), xytext=(4, 3), textcoords="offset points", fontsize=7)
+    ax.set_xlabel(f"capability: {capability}")
+    ax.set_ylabel(f"alignment: {alignment}")
+    ax.set_title("Weight averaging (1 - lam) base + lam tuned", loc="left")
+    ax.grid(alpha=0.3)
+    return figure_png(fig)
+
+
+def interpolation_section(points: list[InterpolationPoint], *, base: str, tuned: str, capability: str,
+                          alignment: str, result: FrontierResult) -> Section:
+    """The sweep's table and path, and the frontier verdict of the path's points."""
+    rows = [[p.lam, p.scores[capability], p.scores[alignment], p.seconds] for p in points]
+    base_pt, tuned_pt = points[0], points[-1]
+    summary = (
+        f"Weight averaging (Lin et al. 2023) between base {base} and fine-tuned {tuned}: capability = {capability}, "
+        f"alignment = {alignment}. From lam = {base_pt.lam:g} to {tuned_pt.lam:g}, alignment moves "
+        f"{base_pt.scores[alignment]:.3f} -> {tuned_pt.scores[alignment]:.3f} and capability "
+        f"{base_pt.scores[capability]:.3f} -> {tuned_pt.scores[capability]:.3f}. Frontier of the path: "
+        f"{len(result.frontier)} of {len(points)} points, bend {result.area:.3f}"
+        + ("" if math.isnan(result.ci[0]) else f" [{result.ci[0]:.3f}, {result.ci[1]:.3f}]")
+        + f", verdict {result.verdict}."
+    )
+    return Section("Alignment tax: weight-averaging path", summary=summary,
+                   tables=[Table(["lam", "capability", "alignment", "seconds"], rows)],
+                   figures=[Figure("Interpolation path", interpolation_png(points, capability, alignment))])
