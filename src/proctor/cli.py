@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from .errors import ProctorError
+from .jsonout import emit_json as _emit_json
 
 # Proctor draws its own progress bars; the per-load "Loading weights" bars of transformers are noise here.
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -34,20 +35,8 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
 
-def _finite(o):
-    """JSON has no NaN: undefined numbers become null."""
-    if isinstance(o, float):
-        return o if math.isfinite(o) else None
-    if isinstance(o, dict):
-        return {k: _finite(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_finite(v) for v in o]
-    return o
 
 
-def _emit_json(obj) -> None:
-    sys.stdout.write(json.dumps(_finite(obj), default=str) + "\n")
-    sys.stdout.flush()
 
 
 def _guard(fn):

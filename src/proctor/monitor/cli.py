@@ -26,6 +26,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from proctor.errors import ConfigError, DataError
+from ..jsonout import emit_json, finite as _finite
 
 monitor_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                           help="Reward-hacking monitor: metrics, drift alarms, sycophancy, length control.")
@@ -41,19 +42,8 @@ def safe(text: object, limit: int = 200) -> str:
     return escape(s if len(s) <= limit else s[:limit] + "...")
 
 
-def _finite(o):
-    if isinstance(o, float):
-        return o if math.isfinite(o) else None
-    if isinstance(o, dict):
-        return {str(k): _finite(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_finite(v) for v in o]
-    return o
 
 
-def emit_json(obj) -> None:
-    sys.stdout.write(json.dumps(_finite(obj), default=str) + "\n")
-    sys.stdout.flush()
 
 
 def _fmt(x, digits: int = 3) -> str:

@@ -24,6 +24,7 @@ import numpy as np
 import typer
 
 from proctor.errors import ConfigError, DataError
+from ..jsonout import emit_json, finite as _finite
 
 __all__ = ["FIT_FILE", "emit_json", "fit_app", "load_fit", "plan", "register"]
 
@@ -34,20 +35,8 @@ fit_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_excepti
                       help="Fit scaling laws to a table of runs (CSV, TSV, JSONL, Parquet).")
 
 
-def _finite(o):
-    if isinstance(o, float):
-        return o if math.isfinite(o) else None
-    if isinstance(o, dict):
-        return {k: _finite(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_finite(v) for v in o]
-    return o
 
 
-def emit_json(obj) -> None:
-    """Print `obj` as the last stdout line: one JSON object, NaN and infinities as null."""
-    sys.stdout.write(json.dumps(_finite(obj), default=float) + "\n")
-    sys.stdout.flush()
 
 
 def _write_json(path: Path, obj: dict) -> Path:

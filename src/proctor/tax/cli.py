@@ -19,7 +19,7 @@ import numpy as np
 import typer
 
 from proctor.errors import ConfigError, DataError
-from proctor.scaling.cli import emit_json
+from proctor.jsonout import emit_json
 
 __all__ = ["register", "tax_app"]
 
