@@ -13,3 +13,13 @@ def data_dir() -> Path:
             pytest.fail("PROCTOR_DATA must point at the shared data folder in CI")
         pytest.skip("PROCTOR_DATA is not set to the shared data folder")
     return Path(root)
+
+
+def assert_user_error(result, *needles):
+    """A CLI result that is a user mistake: exit 2, exactly one line on stderr naming `needles`, no traceback."""
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.output
+    for n in needles:
+        assert n in lines[0], lines[0]

@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import assert_user_error
 from typer.testing import CliRunner
 
 from proctor.cli import app
@@ -15,14 +16,6 @@ runner = CliRunner()
 def invoke(*args, env=None):
     return runner.invoke(app, [str(a) for a in args], env=env)
 
-
-def assert_user_error(result, *needles):
-    assert result.exit_code == 2, result.output
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.output
-    for n in needles:
-        assert n in lines[0], lines[0]
 
 
 @pytest.fixture

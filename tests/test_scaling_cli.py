@@ -4,24 +4,16 @@ naming the file, row and column for every bad table."""
 import json
 
 import pytest
+from conftest import assert_user_error
 import typer
 from typer.testing import CliRunner
 
-from proctor.cli import _guard
-from proctor.scaling.cli import register
 from proctor.scaling.synthetic import chinchilla_runs, posttrain_runs
 
 runner = CliRunner()
 
 
-def _app() -> typer.Typer:
-    """The commands as proctor.cli registers them: each body wrapped in `_guard`."""
-    app = typer.Typer()
-    register(app, _guard)
-    return app
-
-
-APP = _app()
+from proctor.cli import app as APP  # the commands as users get them, bodies wrapped in _guard
 
 
 def invoke(*args):
@@ -32,14 +24,6 @@ def last_json(result) -> dict:
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout.strip().splitlines()[-1])
 
-
-def assert_user_error(result, *needles):
-    assert result.exit_code == 2, result.output
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.output
-    for n in needles:
-        assert n in lines[0], lines[0]
 
 
 def test_plan_rule_of_thumb():

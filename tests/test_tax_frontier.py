@@ -5,12 +5,11 @@ import json
 
 import numpy as np
 import pytest
+from conftest import assert_user_error
 import typer
 from typer.testing import CliRunner
 
-from proctor.cli import _guard
 from proctor.tax import alignment_tax, bend_area, frontier_verdict, pareto_frontier
-from proctor.tax.cli import register
 
 # bows out: (0, 1), (0.5, 0.9), (0.9, 0.5), (1, 0); (0.3, 0.3) and (0.5, 0.5) are dominated
 OUT_C = [0.0, 0.5, 0.9, 1.0, 0.3, 0.5]
@@ -59,25 +58,12 @@ def test_alignment_tax_against_base():
 runner = CliRunner()
 
 
-def _app():
-    app = typer.Typer()
-    register(app, _guard)
-    return app
-
-
-APP = _app()
+from proctor.cli import app as APP  # the commands as users get them, bodies wrapped in _guard
 
 
 def invoke(*args):
     return runner.invoke(APP, [str(a) for a in args])
 
-
-def assert_user_error(result, *needles):
-    assert result.exit_code == 2, result.output
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    for n in needles:
-        assert n in lines[0], lines[0]
 
 
 TABLE = """checkpoint,base,mmlu,gsm8k,harmless

@@ -8,10 +8,8 @@ import torch
 import typer
 from typer.testing import CliRunner
 
-from proctor.cli import _guard
 from proctor.errors import ModelError
 from proctor.tax import ProbeEvaluation, RetrievalEvaluation, average_state, interpolation_sweep
-from proctor.tax.cli import register
 from proctor.tax.demo import DemoConfig, finetune_checkpoint
 
 
@@ -53,8 +51,7 @@ def test_sweep_endpoints_are_the_two_checkpoints(tuned_folder, data_dir):
 
 
 def test_interpolate_demo_cli(tmp_path, data_dir):
-    app = typer.Typer()
-    register(app, _guard)
+    from proctor.cli import app
     report = tmp_path / "interp.html"
     result = CliRunner().invoke(app, ["tax", "interpolate", "--demo", "--layers", "1", "--demo-examples", "32",
                                       "--demo-epochs", "1", "--examples", "30", "--steps", "3", "--out", str(tmp_path / "out"),

@@ -159,14 +159,22 @@ def w2s(
 
 
 from .monitor.cli import monitor_app  # noqa: E402
-from .scaling.cli import register as _register_scaling  # noqa: E402
-from .tax.cli import register as _register_tax  # noqa: E402
+from .scaling.cli import fit_app, plan  # noqa: E402
+from .tax.cli import tax_app  # noqa: E402
 
-_register_scaling(app, _guard)  # fit chinchilla | posttrain, plan
-_register_tax(app, _guard)  # tax frontier | interpolate
-for _cmd in monitor_app.registered_commands:
-    _cmd.callback = _guard(_cmd.callback)
-app.add_typer(monitor_app, name="monitor", help="Reward-hacking monitor: metrics, drift detectors, sycophancy.")
+
+def _add_guarded(sub_app: typer.Typer, name: str, help: str | None = None) -> None:
+    """Mount a technique's typer app under `name`, every command body wrapped in `_guard` (one-line errors)."""
+    sub = typer.Typer(add_completion=False, no_args_is_help=True, help=help or sub_app.info.help)
+    for cmd in sub_app.registered_commands:
+        sub.command(cmd.name, help=cmd.help)(_guard(cmd.callback))
+    app.add_typer(sub, name=name)
+
+
+_add_guarded(fit_app, "fit")  # fit chinchilla | posttrain
+app.command("plan")(_guard(plan))
+_add_guarded(tax_app, "tax")  # tax frontier | interpolate
+_add_guarded(monitor_app, "monitor", "Reward-hacking monitor: metrics, drift detectors, sycophancy.")
 
 
 def main() -> None:  # pragma: no cover

@@ -5,7 +5,7 @@
     proctor fit posttrain prefs.csv [--np-col N_p --q-col Q] [--next 10000 --threshold 0.005] [--report r.html] [--json]
     proctor plan --params 7e9 | --flops 1e23 [--fit fit.json|RUN_DIR] [--json]
 
-User mistakes raise `ProctorError`s; `register(app, _guard)` adds the commands to the main CLI with every body wrapped
+User mistakes raise `ProctorError`s; `proctor.cli` mounts these commands with every body wrapped
 in its guard (one line, exit 2), without this module importing proctor.cli. With `--json` the last stdout line is one
 JSON object, NaN written as null.
 """
@@ -26,7 +26,7 @@ import typer
 from proctor.errors import ConfigError, DataError
 from ..jsonout import emit_json, finite as _finite
 
-__all__ = ["FIT_FILE", "emit_json", "fit_app", "load_fit", "plan", "register"]
+__all__ = ["FIT_FILE", "emit_json", "fit_app", "load_fit", "plan"]
 
 #: The file `fit chinchilla --save DIR` writes into a run folder, and `plan --fit DIR` reads.
 FIT_FILE = "chinchilla_fit.json"
@@ -242,12 +242,3 @@ def plan(
         print(f"predicted loss {out['loss']:.4f}")
     if as_json:
         emit_json(out)
-
-
-def register(app: typer.Typer, guard) -> None:
-    """Add `fit chinchilla|posttrain` and `plan` to `app`, each body wrapped in `guard` (proctor.cli._guard)."""
-    sub = typer.Typer(add_completion=False, no_args_is_help=True, help=fit_app.info.help)
-    for cmd in fit_app.registered_commands:
-        sub.command(cmd.name, help=cmd.help)(guard(cmd.callback))
-    app.add_typer(sub, name="fit")
-    app.command("plan")(guard(plan))

@@ -5,7 +5,7 @@
     proctor tax interpolate --tuned FOLDER [--base minilm] [--capability retrieval:boolq] [--alignment probe:sst2]
     proctor tax interpolate --demo [--out DIR]      # fine-tune MiniLM on SST-2 first, then sweep (CPU, ~minutes)
 
-User mistakes raise `ProctorError`s; `register(app, _guard)` adds the commands to the main CLI with every body wrapped
+User mistakes raise `ProctorError`s; `proctor.cli` mounts these commands with every body wrapped
 in its guard (one line, exit 2). `--json` prints one JSON object as the last stdout line.
 """
 
@@ -21,7 +21,7 @@ import typer
 from proctor.errors import ConfigError, DataError
 from proctor.jsonout import emit_json
 
-__all__ = ["register", "tax_app"]
+__all__ = ["tax_app"]
 
 tax_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                       help="The alignment tax: capability-alignment frontiers and weight averaging.")
@@ -175,11 +175,3 @@ def interpolate(
         print(f"report: {report}")
     if as_json:
         emit_json(out)
-
-
-def register(app: typer.Typer, guard) -> None:
-    """Add `tax frontier|interpolate` to `app`, each body wrapped in `guard` (proctor.cli._guard)."""
-    sub = typer.Typer(add_completion=False, no_args_is_help=True, help=tax_app.info.help)
-    for cmd in tax_app.registered_commands:
-        sub.command(cmd.name, help=cmd.help)(guard(cmd.callback))
-    app.add_typer(sub, name="tax")
