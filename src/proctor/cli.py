@@ -69,9 +69,8 @@ def run(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON summary object last.")] = False,
 ):
     """Run a suite of experiments (resumable) and write its HTML report."""
-    from .runs.executor import default_run_dir, run_suite
+    from .runs.executor import default_run_dir, headlines, run_suite
     from .runs.spec import load_suite
-    from .w2s.summary import headline
 
     s = load_suite(suite or _default_suite_path())
     run_dir = out_dir or default_run_dir(s)
@@ -80,7 +79,7 @@ def run(
     out.print(f"report: {escape(str(report))}")
     if as_json:
         _emit_json({"run_dir": str(run_dir), "report": str(report),
-                    "experiments": [headline(v) for v in summaries.values()]})
+                    "experiments": headlines(s, summaries)})
 
 
 @app.command()
@@ -163,18 +162,56 @@ from .scaling.cli import fit_app, plan  # noqa: E402
 from .tax.cli import tax_app  # noqa: E402
 
 
-def _add_guarded(sub_app: typer.Typer, name: str, help: str | None = None) -> None:
-    """Mount a technique's typer app under `name`, every command body wrapped in `_guard` (one-line errors)."""
-    sub = typer.Typer(add_completion=False, no_args_is_help=True, help=help or sub_app.info.help)
+def _guarded_copy(sub_app: typer.Typer, help: str | None = None) -> typer.Typer:
+    """A copy of a technique's typer app whose every command (and group callback) body is wrapped in `_guard`."""
+    cb = sub_app.registered_callback
+    invoke_alone = bool(cb and cb.invoke_without_command)
+    sub = typer.Typer(add_completion=False, no_args_is_help=not invoke_alone, help=help or sub_app.info.help)
+    if cb is not None and cb.callback is not None:
+        sub.callback(invoke_without_command=invoke_alone, help=help or sub_app.info.help)(_guard(cb.callback))
     for cmd in sub_app.registered_commands:
         sub.command(cmd.name, help=cmd.help)(_guard(cmd.callback))
-    app.add_typer(sub, name=name)
+    for group in sub_app.registered_groups:
+        sub.add_typer(_guarded_copy(group.typer_instance), name=group.name)
+    return sub
+
+
+def _add_guarded(sub_app: typer.Typer, name: str, help: str | None = None) -> None:
+    """Mount a technique's typer app under `name`, every command body wrapped in `_guard` (one-line errors)."""
+    app.add_typer(_guarded_copy(sub_app, help), name=name)
 
 
 _add_guarded(fit_app, "fit")  # fit chinchilla | posttrain
 app.command("plan")(_guard(plan))
 _add_guarded(tax_app, "tax")  # tax frontier | interpolate
 _add_guarded(monitor_app, "monitor", "Reward-hacking monitor: metrics, drift detectors, sycophancy.")
+
+# Technique packages with a `cli.py` exposing a typer app; mounted when present. Their modules import heavy
+# dependencies (torch, inspect-ai) inside the command bodies, so `proctor --help` stays fast.
+_TECHNIQUE_CLIS = [
+    ("debate", "proctor.debate.cli", "debate_app"),
+    ("sae", "proctor.sae.cli", "sae_app"),
+    ("verify", "proctor.verifiers.cli", "verify_app"),
+    ("superposition", "proctor.superposition.cli", "superposition_app"),
+    ("cai", "proctor.constitution.cli", "cai_app"),
+    ("rrm", "proctor.rrm.cli", "rrm_app"),
+]
+
+
+def _mount_techniques() -> None:
+    import importlib
+    import importlib.util
+
+    for name, module, attr in _TECHNIQUE_CLIS:
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:
+            found = False
+        if found:
+            _add_guarded(getattr(importlib.import_module(module), attr), name)
+
+
+_mount_techniques()
 
 
 def main() -> None:  # pragma: no cover

@@ -17,7 +17,8 @@ from rich.markup import escape
 
 from .. import __version__
 from ..errors import ConfigError
-from .spec import Suite, W2SSpec, dump_toml, validate
+from . import technique as techniques
+from .spec import Suite, dump_toml, validate
 from .store import RunStore, canonical_json, unit_key
 
 RUNS_ROOT_ENV = "PROCTOR_RUNS"
@@ -33,17 +34,9 @@ def default_run_dir(suite: Suite) -> Path:
     return runs_root() / f"{suite.name}-{digest}"
 
 
-def _experiment(spec):
-    if isinstance(spec, W2SSpec):
-        from ..w2s.protocol import W2SExperiment
-
-        return W2SExperiment(spec)
-    raise ConfigError(f"experiment type {spec.type!r} is not supported")
-
-
 def _reporter(console: Console):
     def on_unit(label: str, unit, computed: bool) -> None:
-        acc = unit.result.get("test_acc")
+        acc = unit.result.get("test_acc") if hasattr(unit, "result") else None
         acc_s = f" test acc {100 * acc:.1f}%" if isinstance(acc, float) else ""
         if computed:
             console.print(f"  [green]done[/] {escape(label)}{acc_s} [dim]({unit.seconds:.1f} s)[/]")
@@ -57,7 +50,10 @@ def run_suite(suite: Suite, run_dir: Path, console: Console | None = None) -> di
     """Run every experiment of `suite` in `run_dir`; return the summaries. The report is written at the end."""
     console = console or Console(stderr=True, soft_wrap=True)
     # Load and check every experiment's data first: a bad input fails before the run directory is touched.
-    experiments = [_experiment(spec) for spec in suite.experiment]
+    for spec in suite.experiment:
+        tech = techniques.get(spec.type)
+        if tech.check is not None:
+            tech.check(spec)
     if run_dir.exists() and any(run_dir.iterdir()) and not (run_dir / "store.sqlite").exists():
         raise ConfigError(f"{run_dir}: exists and is not a Proctor run directory")
     console.print(f"run directory: {escape(str(run_dir))}", soft_wrap=True)
@@ -76,10 +72,11 @@ def run_suite(suite: Suite, run_dir: Path, console: Console | None = None) -> di
         store.meta().get("created") or store.set_meta("created", datetime.now(timezone.utc).isoformat())
         _atomic_write(run_dir / "suite.toml", dump_toml(suite))
         store.clean_temporaries()
-        for i, (spec, exp) in enumerate(zip(suite.experiment, experiments), 1):
-            console.print(f"[bold]experiment {i}/{len(suite.experiment)}[/]: {escape(spec.title)}")
+        for i, spec in enumerate(suite.experiment, 1):
+            tech = techniques.get(spec.type)
+            console.print(f"[bold]experiment {i}/{len(suite.experiment)}[/] ({tech.name}): {escape(spec.title)}")
             t0 = time.perf_counter()
-            exp.run(store, _reporter(console))
+            tech.run(spec, store, _reporter(console))
             console.print(f"  [dim]{escape(spec.title)} finished in {time.perf_counter() - t0:.1f} s[/]")
         summaries = summarize_run(store, suite)
     _atomic_write(run_dir / "summary.json", json.dumps(summaries, indent=2, default=_json_default))
@@ -98,36 +95,52 @@ def load_run_suite(run_dir: Path) -> Suite:
 
 
 def summarize_run(store: RunStore, suite: Suite) -> dict:
-    from ..w2s.summary import summarize
+    """{experiment title: its technique's summary} (JSON-able; works on unfinished runs)."""
+    return {spec.title: techniques.get(spec.type).summarize(store, spec) for spec in suite.experiment}
 
-    return {spec.title: summarize(store, spec) for spec in suite.experiment if isinstance(spec, W2SSpec)}
+
+def headlines(suite: Suite, summaries: dict) -> list[dict]:
+    """The per-experiment objects of `proctor run --json`."""
+    out = []
+    for spec in suite.experiment:
+        tech = techniques.get(spec.type)
+        s = summaries[spec.title]
+        h = tech.headline(s) if tech.headline else s
+        out.append({"experiment": spec.title, "type": spec.type} | h)
+    return out
+
+
+def scorecard(suite: Suite, summaries: dict) -> list:
+    """Every experiment's scorecard rows, in suite order."""
+    rows = []
+    for spec in suite.experiment:
+        rows.extend(techniques.get(spec.type).scorecard(summaries[spec.title]))
+    return rows
 
 
 def write_report(run_dir: Path) -> Path:
     from ..device import describe_device
     from ..report import Section, Table, render_report
-    from ..w2s.report import w2s_section
-    from ..w2s.summary import headline
 
     suite = load_run_suite(run_dir)
     with RunStore(run_dir) as store:
         summaries = summarize_run(store, suite)
         meta = store.meta()
-    heads = [headline(s) for s in summaries.values()]
+    rows = scorecard(suite, summaries)
     overview = Section(
-        title="Overview",
-        summary="How much of the gap between the weak overseer and the strong model each experiment closes. "
-                "The primary row of each experiment is its first weak model and first loss; every row is below.",
+        title="Oversight scorecard",
+        summary="For each technique, the measure of oversight it yields, with its 95% confidence interval, and the "
+                "fraction of the overseer-to-overseen gap it closes where the technique defines one. Details of "
+                "each experiment follow.",
         tables=[Table(
-            columns=["experiment", "technique", "weak supervisor", "loss", "weak %", "student %", "ceiling %", "PGR",
-                     "PGR 95% CI", "verdict"],
-            rows=[[h["experiment"], "weak-to-strong", r["weak_model"], r["loss"], _pct(r["weak"]), _pct(r["student"]),
-                   _pct(r["ceiling"]), _num(r["pgr"]), _ci2(r["pgr_ci"]),
-                   "measured" if r["resolved"] else "no result (gap inside noise)"]
-                  for h in heads for r in h["results"]],
+            columns=["technique", "setting", "measure", "value", "95% CI", "gap closed", "verdict"],
+            rows=[[r.technique, r.setting, r.measure, _num(r.value), _ci2(r.ci), _num(r.gap_closed), r.verdict]
+                  for r in rows],
         )],
     )
-    sections = [overview] + [w2s_section(s) for s in summaries.values()]
+    sections = [overview]
+    for spec in suite.experiment:
+        sections.extend(techniques.get(spec.type).sections(summaries[spec.title]))
     return render_report(
         run_dir / "report.html",
         title=f"Proctor report: {suite.name}",
@@ -136,10 +149,6 @@ def write_report(run_dir: Path) -> Path:
               "report written": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "proctor": str(meta.get("proctor_version", __version__)), "device": describe_device()},
     )
-
-
-def _pct(x) -> str:
-    return "—" if x is None or x != x else f"{100 * x:.1f}"
 
 
 def _num(x) -> str:

@@ -17,10 +17,10 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Any, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError, field_validator, model_validator
 
 from ..errors import ConfigError
 
@@ -130,8 +130,6 @@ class W2SSpec(Spec):
         return self.name or f"w2s-{Path(self.dataset).stem if '/' in self.dataset else self.dataset}"
 
 
-ExperimentSpec = Annotated[Union[W2SSpec], Field(discriminator="type")]
-EXPERIMENT_TYPES = ("w2s",)
 
 
 class Suite(Spec):
@@ -139,21 +137,49 @@ class Suite(Spec):
 
     name: str = "suite"
     """Names the run directory and the report."""
-    experiment: list[ExperimentSpec] = Field(min_length=1)
-    """The experiments, as `[[experiment]]` tables with a `type`."""
+    experiment: list[SerializeAsAny[Spec]] = Field(min_length=1)
+    """The experiments, as `[[experiment]]` tables with a `type` (see proctor.runs.technique for the types)."""
+
+    @field_validator("experiment", mode="before")
+    @classmethod
+    def _dispatch(cls, items: Any) -> Any:
+        """Validate each table with the spec class of its `type`; errors keep the table's position."""
+        from .technique import get
+
+        if not isinstance(items, list):
+            return items
+        out = []
+        for i, item in enumerate(items):
+            if isinstance(item, Spec):
+                out.append(item)
+                continue
+            if not isinstance(item, dict) or "type" not in item:
+                raise ValueError(f"experiment {i}: needs a `type` key")
+            try:
+                spec_cls = get(str(item["type"])).spec
+            except ConfigError as e:
+                raise ValueError(f"experiment {i}: {e}") from None
+            try:
+                out.append(spec_cls.model_validate(item))
+            except ValidationError as err:
+                raise ValueError(_format_validation(err, f"experiment.{i}", prefix=True)) from None
+        return out
 
 
-def _format_validation(err: ValidationError, source: str) -> str:
+def _format_validation(err: ValidationError, source: str, prefix: bool = False) -> str:
+    """`source: field.path: message; ...`; with `prefix`, `source` is joined to each field path instead."""
     parts = []
     for e in err.errors()[:3]:
-        # drop the union's discriminator tag ("experiment.0.w2s.seeds" -> "experiment.0.seeds")
-        loc = ".".join(str(p) for p in e["loc"] if p not in EXPERIMENT_TYPES)
-        msg = e["msg"]
+        loc = ".".join(str(p) for p in e["loc"])
+        msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             msg = "unknown key"
-        parts.append(f"{loc}: {msg}" if loc else msg)
+        if prefix:
+            loc = f"{source}.{loc}" if loc else source
+        # a nested table's error already names its own path ("experiment.0.seeds: ...")
+        parts.append(f"{loc}: {msg}" if loc and not msg.startswith(f"{loc}.") and not msg.startswith(f"{loc} ") else msg)
     more = f" (+{len(err.errors()) - 3} more)" if len(err.errors()) > 3 else ""
-    return f"{source}: " + "; ".join(parts) + more
+    return "; ".join(parts) + more if prefix else f"{source}: " + "; ".join(parts) + more
 
 
 def validate(model: type[Spec], data: Any, source: str) -> Any:

@@ -1,0 +1,106 @@
+"""How a technique plugs into a suite: its spec, how it runs, how it is summarised, reported and scored.
+
+Each technique package has a `suite.py` with one `TECHNIQUE = Technique(...)`. The registry below maps the `type` of
+an `[[experiment]]` table to that module; modules are imported only when a suite names their type, so the CLI and
+the spec loader stay fast. A `suite.py` must import heavy dependencies (torch, transformers) inside its functions.
+
+    type             module                              what a unit is
+    w2s              proctor.w2s.suite                    one seed of weak -> student / ceiling
+    pixel_debate     proctor.debate.pixels.suite          one (k, precommit, order, agent) evaluation
+    debate           proctor.debate.suite                 one judged sample of an LLM protocol
+    sae              proctor.sae.suite                    SAE training, feature ranking, monitor evaluation
+    verifiers        proctor.verifiers.suite              PRM / ORM training and best-of-N evaluation
+    superposition    proctor.superposition.suite          one toy sweep / interference measurement
+    monitor          proctor.monitor.suite                injected-drift detection harness
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import ConfigError
+
+#: `type` -> module holding `TECHNIQUE`
+REGISTRY: dict[str, str] = {
+    "w2s": "proctor.w2s.suite",
+    "pixel_debate": "proctor.debate.pixels.suite",
+    "debate": "proctor.debate.suite",
+    "sae": "proctor.sae.suite",
+    "verifiers": "proctor.verifiers.suite",
+    "superposition": "proctor.superposition.suite",
+    "monitor": "proctor.monitor.suite",
+}
+
+#: on_unit(label, unit, computed): called after each unit (computed now, or found finished in the store)
+OnUnit = Callable[[str, Any, bool], None]
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """One row of the oversight scorecard: the measure of oversight one technique yields in one setting."""
+
+    technique: str
+    """e.g. "weak-to-strong", "pixel debate", "SAE monitor"."""
+    setting: str
+    """What was compared, e.g. "sst2: tfidf -> finetune:minilm (xent)"."""
+    measure: str
+    """What `value` is, e.g. "PGR", "judge accuracy lift (pts)", "TPR @ 1% FPR"."""
+    value: float | None
+    ci: tuple[float, float] | None = None
+    """95% confidence interval of `value`, where one exists."""
+    gap_closed: float | None = None
+    """Fraction of the overseer -> overseen gap closed (0 = none, 1 = all), where the technique defines one."""
+    verdict: str = "measured"
+    """"measured", or why there is no result (e.g. "no result: gap inside noise")."""
+
+
+@dataclass(frozen=True)
+class Technique:
+    type: str
+    """The `type` key of an `[[experiment]]` table."""
+    name: str
+    """Human name, e.g. "weak-to-strong"."""
+    spec: type
+    """The pydantic spec class (a `proctor.runs.spec.Spec` with `type: Literal[...]` and a `title` property)."""
+    run: Callable[[Any, Any, OnUnit], None]
+    """run(spec, store, on_unit): compute every unit not yet in the store (RunStore.get_or_compute)."""
+    summarize: Callable[[Any, Any], dict]
+    """summarize(store, spec) -> a JSON-able dict of the experiment's numbers (also works on an unfinished run)."""
+    sections: Callable[[dict], list]
+    """sections(summary) -> list of proctor.report.Section for the HTML report."""
+    scorecard: Callable[[dict], list[ScoreRow]] = field(default=lambda summary: [])
+    """scorecard(summary) -> the rows this experiment contributes to the report's opening table."""
+    headline: Callable[[dict], dict] | None = None
+    """headline(summary) -> the small dict `proctor run --json` prints for this experiment (default: summary)."""
+    check: Callable[[Any], None] | None = None
+    """check(spec): load and validate inputs (data files, models) before the run directory is touched; raise
+    proctor.errors.DataError / ConfigError naming the file or field."""
+
+
+def get(type_: str) -> Technique:
+    module_name = REGISTRY.get(type_)
+    if module_name is None:
+        raise ConfigError(f"unknown experiment type {type_!r}; known: {', '.join(sorted(available()))}")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as e:
+        if e.name and module_name.startswith(e.name):
+            raise ConfigError(f"experiment type {type_!r} is not available in this install") from None
+        raise
+    return module.TECHNIQUE
+
+
+def available() -> list[str]:
+    """The types whose modules are installed."""
+    return [t for t, m in REGISTRY.items() if _has_module(m)]
+
+
+def _has_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False

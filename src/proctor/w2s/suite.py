@@ -1,0 +1,56 @@
+"""Weak-to-strong generalization as a suite technique (`type = "w2s"`)."""
+
+from __future__ import annotations
+
+from ..runs.spec import W2SSpec
+from ..runs.technique import ScoreRow, Technique
+
+
+def _run(spec: W2SSpec, store, on_unit) -> None:
+    from .protocol import W2SExperiment
+
+    W2SExperiment(spec).run(store, on_unit)
+
+
+def _check(spec: W2SSpec) -> None:
+    from .protocol import W2SExperiment
+
+    W2SExperiment(spec)
+
+
+def _summarize(store, spec: W2SSpec) -> dict:
+    from .summary import summarize
+
+    return summarize(store, spec)
+
+
+def _sections(summary: dict) -> list:
+    from .report import w2s_section
+
+    return [w2s_section(summary)]
+
+
+def _headline(summary: dict) -> dict:
+    from .summary import headline
+
+    return headline(summary)
+
+
+def _scorecard(summary: dict) -> list[ScoreRow]:
+    rows = []
+    for r in _headline(summary)["results"]:
+        pgr = r["pgr"]
+        rows.append(ScoreRow(
+            technique="weak-to-strong",
+            setting=f"{summary.get('dataset', '')}: {r['weak_model']} -> student ({r['loss']})".lstrip(": "),
+            measure="PGR",
+            value=None if pgr is None or pgr != pgr else pgr,
+            ci=tuple(r["pgr_ci"]) if r.get("pgr_ci") and None not in r["pgr_ci"] else None,
+            gap_closed=None if pgr is None or pgr != pgr else pgr,
+            verdict="measured" if r["resolved"] else "no result: gap inside noise",
+        ))
+    return rows
+
+
+TECHNIQUE = Technique(type="w2s", name="weak-to-strong", spec=W2SSpec, run=_run, summarize=_summarize,
+                      sections=_sections, scorecard=_scorecard, headline=_headline, check=_check)
