@@ -11,6 +11,7 @@ With `--json`, the last line of stdout is one JSON object with the summary numbe
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -57,8 +58,8 @@ def _guard(fn):
     return wrapper
 
 
-def _default_suite_path() -> Path:
-    return Path(str(resources.files("proctor") / "suites" / "default.toml"))
+def _default_suite_path(name: str = "default") -> Path:
+    return Path(str(resources.files("proctor") / "suites" / f"{name}.toml"))
 
 
 @app.command()
@@ -66,29 +67,63 @@ def _default_suite_path() -> Path:
 def run(
     suite: Annotated[Optional[Path], typer.Argument(help="Suite TOML; default: the built-in suite.")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Run directory (default: derived from the suite).")] = None,
+    quick: Annotated[bool, typer.Option("--quick", help="The built-in quick suite (a first look in minutes).")] = False,
+    executor: Annotated[str, typer.Option(help="inline (this process), local (a process pool) or ray.")] = "inline",
+    workers: Annotated[int, typer.Option(min=1, help="Processes of the local executor.")] = 2,
+    address: Annotated[Optional[str], typer.Option(help="Ray cluster address (default: start a local instance).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON summary object last.")] = False,
 ):
-    """Run a suite of experiments (resumable) and write its HTML report."""
-    from .runs.executor import default_run_dir, headlines, run_suite
+    """Run a suite of experiments (resumable) and write its HTML report, which opens with the oversight scorecard."""
+    from .errors import ConfigError
+    from .runs.executor import default_run_dir, headlines, run_suite, scorecard
+    from .runs.fanout import make_executor
     from .runs.spec import load_suite
 
-    s = load_suite(suite or _default_suite_path())
+    if quick and suite is not None:
+        raise ConfigError("--quick picks the built-in quick suite; give either --quick or a SUITE file")
+    s = load_suite(suite or _default_suite_path("quick" if quick else "default"))
     run_dir = out_dir or default_run_dir(s)
-    summaries = run_suite(s, run_dir, err)
+    ex = make_executor(executor, workers=workers, address=address)
+    try:
+        summaries = run_suite(s, run_dir, err, executor=ex)
+    finally:
+        ex.close()
     report = run_dir / "report.html"
     out.print(f"report: {escape(str(report))}")
     if as_json:
         _emit_json({"run_dir": str(run_dir), "report": str(report),
+                    "scorecard": [dataclasses.asdict(r) for r in scorecard(s, summaries)],
                     "experiments": headlines(s, summaries)})
 
 
 @app.command()
 @_guard
-def report(run_dir: Annotated[Path, typer.Argument(help="A run directory.")]):
-    """Write RUN_DIR/report.html from the run store (works on unfinished runs too)."""
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
+    against: Annotated[Optional[Path], typer.Option(help="An earlier run directory to compare with.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object last (the comparison rows).")] = False,
+):
+    """Write RUN_DIR/report.html from the run store (works on unfinished runs too); --against compares two runs."""
     from .runs.executor import write_report
 
-    out.print(f"report: {escape(str(write_report(run_dir)))}")
+    path = write_report(run_dir, against=against)
+    rows = []
+    if against is not None:
+        from rich.table import Table
+
+        from .runs.compare import compare_rows, run_scorecard
+
+        rows = compare_rows(run_scorecard(run_dir), run_scorecard(against))
+        table = Table("technique", "setting", "measure", "A", "B", "A - B", "CIs overlap")
+        f = lambda x: "—" if x is None or x != x else f"{x:.3f}"  # noqa: E731
+        for r in rows:
+            ov = {True: "yes", False: "[bold]no[/]", None: "—"}[r["ci_overlap"]]
+            table.add_row(escape(r["technique"]), escape(r["setting"]), escape(r["measure"]), f(r["a"]), f(r["b"]),
+                          f(r["difference"]), ov)
+        out.print(table)
+    out.print(f"report: {escape(str(path))}")
+    if as_json:
+        _emit_json({"report": str(path), "against": str(against) if against else None, "rows": rows})
 
 
 @app.command()

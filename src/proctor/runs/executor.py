@@ -46,9 +46,14 @@ def _reporter(console: Console):
     return on_unit
 
 
-def run_suite(suite: Suite, run_dir: Path, console: Console | None = None) -> dict:
-    """Run every experiment of `suite` in `run_dir`; return the summaries. The report is written at the end."""
+def run_suite(suite: Suite, run_dir: Path, console: Console | None = None, executor=None) -> dict:
+    """Run every experiment of `suite` in `run_dir`; return the summaries. The report is written at the end.
+
+    `executor` (proctor.runs.fanout) says where the experiments' pieces run; default: in this process."""
+    from .fanout import InlineExecutor
+
     console = console or Console(stderr=True, soft_wrap=True)
+    executor = executor or InlineExecutor()
     # Load and check every experiment's data first: a bad input fails before the run directory is touched.
     for spec in suite.experiment:
         tech = techniques.get(spec.type)
@@ -76,7 +81,7 @@ def run_suite(suite: Suite, run_dir: Path, console: Console | None = None) -> di
             tech = techniques.get(spec.type)
             console.print(f"[bold]experiment {i}/{len(suite.experiment)}[/] ({tech.name}): {escape(spec.title)}")
             t0 = time.perf_counter()
-            tech.run(spec, store, _reporter(console))
+            executor.run_experiment(spec, store, _reporter(console))
             console.print(f"  [dim]{escape(spec.title)} finished in {time.perf_counter() - t0:.1f} s[/]")
         summaries = summarize_run(store, suite)
     _atomic_write(run_dir / "summary.json", json.dumps(summaries, indent=2, default=_json_default))
@@ -118,7 +123,7 @@ def scorecard(suite: Suite, summaries: dict) -> list:
     return rows
 
 
-def write_report(run_dir: Path) -> Path:
+def write_report(run_dir: Path, against: Path | None = None) -> Path:
     from ..device import describe_device
     from ..report import Section, Table, render_report
 
@@ -138,7 +143,14 @@ def write_report(run_dir: Path) -> Path:
                   for r in rows],
         )],
     )
+    fig = _gap_figure(rows)
+    if fig is not None:
+        overview.figures.append(fig)
     sections = [overview]
+    if against is not None:
+        from .compare import compare_rows, comparison_section, run_scorecard
+
+        sections.append(comparison_section(compare_rows(rows, run_scorecard(against)), str(against)))
     for spec in suite.experiment:
         sections.extend(techniques.get(spec.type).sections(summaries[spec.title]))
     return render_report(
@@ -149,6 +161,24 @@ def write_report(run_dir: Path) -> Path:
               "report written": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "proctor": str(meta.get("proctor_version", __version__)), "device": describe_device()},
     )
+
+
+def _gap_figure(rows):
+    """Gap closed (or the raw measure where no gap is defined) per scorecard row, with CIs."""
+    from ..report import Figure
+    from ..report.plots import bar_with_ci
+
+    shown = [r for r in rows if r.gap_closed is not None and r.gap_closed == r.gap_closed]
+    if not shown:
+        return None
+    png = bar_with_ci([f"{r.technique}: {r.setting}"[:48] for r in shown], [r.gap_closed for r in shown],
+                      [r.gap_ci[0] if r.gap_ci else None for r in shown],
+                      [r.gap_ci[1] if r.gap_ci else None for r in shown],
+                      title="Gap closed per technique", ylabel="fraction of the gap closed",
+                      ref_lines={"all of the gap": 1.0})
+    return Figure(title="Gap closed per technique (95% CIs)", png=png,
+                  caption="0 = the overseer alone, 1 = as good as the strong reference; rows without a defined "
+                          "gap are in the table only.")
 
 
 def _num(x) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,6 +55,8 @@ class ScoreRow:
     """95% confidence interval of `value`, where one exists."""
     gap_closed: float | None = None
     """Fraction of the overseer -> overseen gap closed (0 = none, 1 = all), where the technique defines one."""
+    gap_ci: tuple[float, float] | None = None
+    """95% confidence interval of `gap_closed`."""
     verdict: str = "measured"
     """"measured", or why there is no result (e.g. "no result: gap inside noise")."""
 
@@ -79,10 +82,31 @@ class Technique:
     check: Callable[[Any], None] | None = None
     """check(spec): load and validate inputs (data files, models) before the run directory is touched; raise
     proctor.errors.DataError / ConfigError naming the file or field."""
+    shards: Callable[[Any], int] | None = None
+    """shards(spec) -> how many independent pieces (e.g. seeds) the experiment splits into for fan-out; None = 1."""
+    run_shard: Callable[[Any, Any, OnUnit, int], None] | None = None
+    """run_shard(spec, store, on_unit, i): run piece i only (all pieces together = `run`). Needed when shards > 1.
+    It must be a module-level function (executors pickle it by reference), as must `run`."""
+
+
+def registry() -> dict[str, str]:
+    """REGISTRY plus techniques added by installed packages (entry-point group `proctor.techniques`, name = type,
+    value = module) or by `PROCTOR_TECHNIQUES="type=module,..."` (how a user plugs in a technique of their own)."""
+    from importlib.metadata import entry_points
+
+    out = dict(REGISTRY)
+    for ep in entry_points(group="proctor.techniques"):
+        out.setdefault(ep.name, ep.value)
+    for item in filter(None, (x.strip() for x in os.environ.get("PROCTOR_TECHNIQUES", "").split(","))):
+        name, sep, module = item.partition("=")
+        if not sep or not name.strip() or not module.strip():
+            raise ConfigError(f"PROCTOR_TECHNIQUES: {item!r} is not TYPE=MODULE")
+        out[name.strip()] = module.strip()
+    return out
 
 
 def get(type_: str) -> Technique:
-    module_name = REGISTRY.get(type_)
+    module_name = registry().get(type_)
     if module_name is None:
         raise ConfigError(f"unknown experiment type {type_!r}; known: {', '.join(sorted(available()))}")
     try:
@@ -96,7 +120,7 @@ def get(type_: str) -> Technique:
 
 def available() -> list[str]:
     """The types whose modules are installed."""
-    return [t for t, m in REGISTRY.items() if _has_module(m)]
+    return [t for t, m in registry().items() if _has_module(m)]
 
 
 def _has_module(name: str) -> bool:

@@ -12,6 +12,15 @@ def _run(spec: W2SSpec, store, on_unit) -> None:
     W2SExperiment(spec).run(store, on_unit)
 
 
+def _run_shard(spec: W2SSpec, store, on_unit, i: int) -> None:
+    """One seed: its weak models, ceiling, students and chain (seeds are independent of each other)."""
+    from .protocol import W2SExperiment
+
+    exp = W2SExperiment(spec)
+    exp.store, exp.on_unit = store, on_unit
+    exp.run_seed(i)
+
+
 def _check(spec: W2SSpec) -> None:
     from .protocol import W2SExperiment
 
@@ -40,17 +49,21 @@ def _scorecard(summary: dict) -> list[ScoreRow]:
     rows = []
     for r in _headline(summary)["results"]:
         pgr = r["pgr"]
+        ci = tuple(r["pgr_ci"]) if r.get("pgr_ci") and None not in r["pgr_ci"] else None
         rows.append(ScoreRow(
             technique="weak-to-strong",
             setting=f"{summary.get('dataset', '')}: {r['weak_model']} -> student ({r['loss']})".lstrip(": "),
             measure="PGR",
             value=None if pgr is None or pgr != pgr else pgr,
-            ci=tuple(r["pgr_ci"]) if r.get("pgr_ci") and None not in r["pgr_ci"] else None,
-            gap_closed=None if pgr is None or pgr != pgr else pgr,
+            ci=ci,
+            # an unresolved PGR (gap inside noise) is a ratio of noise: kept in the table, not plotted as gap closed
+            gap_closed=pgr if r["resolved"] and pgr is not None and pgr == pgr else None,
+            gap_ci=ci if r["resolved"] else None,
             verdict="measured" if r["resolved"] else "no result: gap inside noise",
         ))
     return rows
 
 
 TECHNIQUE = Technique(type="w2s", name="weak-to-strong", spec=W2SSpec, run=_run, summarize=_summarize,
-                      sections=_sections, scorecard=_scorecard, headline=_headline, check=_check)
+                      sections=_sections, scorecard=_scorecard, headline=_headline, check=_check,
+                      shards=lambda spec: spec.seeds, run_shard=_run_shard)
