@@ -171,7 +171,8 @@ def evaluate(cfg: HarnessConfig) -> HarnessResult:
                               "detector": d, "metric": m, "detected": float(ok.size / arr.size),
                               "median_delay": float(np.median(ok)) if ok.size else math.nan,
                               "mean_delay": float(ok.mean()) if ok.size else math.nan,
-                              "pre_onset_alarms": pre.get((d, m), 0), "replicates": int(arr.size)})
+                              "pre_onset_alarms": pre.get((d, m), 0), "replicates": int(arr.size),
+                              "delays": [float(v) if math.isfinite(v) else None for v in arr]})
     return HarnessResult(cfg, cal, false_alarms, detection, examples, len(ref_idx), len(pool_idx))
 
 
