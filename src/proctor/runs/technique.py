@@ -12,6 +12,8 @@ the spec loader stay fast. A `suite.py` must import heavy dependencies (torch, t
     verifiers        proctor.verifiers.suite              PRM / ORM training and best-of-N evaluation
     superposition    proctor.superposition.suite          one toy sweep / interference measurement
     monitor          proctor.monitor.suite                injected-drift detection harness
+    cai              proctor.constitution.suite           critique -> revision chains, AI preferences (LLM)
+    rrm              proctor.rrm.suite                    assisted evaluation levels (LLM); nested-oversight calculator
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ REGISTRY: dict[str, str] = {
     "verifiers": "proctor.verifiers.suite",
     "superposition": "proctor.superposition.suite",
     "monitor": "proctor.monitor.suite",
+    "cai": "proctor.constitution.suite",
+    "rrm": "proctor.rrm.suite",
 }
 
 #: on_unit(label, unit, computed): called after each unit (computed now, or found finished in the store)

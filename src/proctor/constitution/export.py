@@ -1,0 +1,80 @@
+"""CAI outputs as training data in TRL's column names (via `proctor.llm.trl`), and the chain file between stages.
+
+    SFT (SFTTrainer):             {"messages": [{"role": "user", ...}, {"role": "assistant", <final revision>}]}
+    preferences (DPO / reward):   {"prompt": [...], "chosen": [...], "rejected": [...], "judge_probability": p}
+
+Only complete revision chains are exported for SFT and only valid verdicts for preferences; nothing is guessed.
+The chain file (`chains.jsonl`) keeps every chain whole, status included, and is the input of `prefer`/`evaluate`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from proctor.errors import DataError
+
+from .critique import RevisionChain
+from .preference import Preference
+
+__all__ = ["sft_rows", "preference_rows", "write_chains", "read_chains", "read_pairs", "revision_pairs"]
+
+#: Preference columns: TRL's three, plus the judge's probability that `chosen` is better.
+PREFERENCE_COLUMNS = ("prompt", "chosen", "rejected", "judge_probability")
+
+
+def sft_rows(chains: list[RevisionChain]) -> list[dict]:
+    from proctor.llm import messages_row
+
+    return [messages_row([{"role": "user", "content": c.prompt}, {"role": "assistant", "content": c.final}])
+            for c in chains if c.final is not None]
+
+
+def preference_rows(prefs: list[Preference]) -> list[dict]:
+    """Valid preferences as TRL rows; the probability column is null where the judge gave none."""
+    from proctor.llm import preference_row
+
+    return [preference_row(p.prompt, p.chosen, p.rejected, judge_probability=p.judge_probability)
+            for p in prefs if p.status == "valid"]
+
+
+def write_chains(chains: list[RevisionChain], path: str | Path) -> int:
+    from proctor.llm import write_jsonl
+
+    return write_jsonl(({**asdict(c), "final": c.final} for c in chains), path)
+
+
+def read_chains(path: str | Path, keys=("id", "prompt", "initial", "final")) -> list[dict]:
+    """Rows of a chain file: {"id", "prompt", "initial", "final", "status", "rounds"}."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file (write a chain file with `proctor cai revise --out DIR`)")
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                r = json.loads(line)
+            except ValueError as e:
+                raise DataError(f"{path}:{lineno}: not JSON: {e}") from None
+            for k in keys:
+                if k not in r:
+                    raise DataError(f"{path}:{lineno}: missing key {k!r}")
+            rows.append(r)
+    return rows
+
+
+def read_pairs(path: str | Path) -> list[dict]:
+    """Comparison items from a JSONL file with `prompt`, `response_a`, `response_b` (and optional `id`), e.g. two
+    samples of the SFT model per prompt, as in the CAI paper's RL stage."""
+    rows = read_chains(path, keys=("prompt", "response_a", "response_b"))
+    return [{**r, "id": str(r.get("id", i))} for i, r in enumerate(rows, 1)]
+
+
+def revision_pairs(rows: list[dict]) -> list[dict]:
+    """Comparison items (first reply vs final revision) from complete chains; pair rows pass through."""
+    return [r if "response_a" in r else
+            {"id": str(r["id"]), "prompt": r["prompt"], "response_a": r["initial"], "response_b": r["final"]}
+            for r in rows if ("response_a" in r) or (r.get("final") and r.get("initial"))]

@@ -1,0 +1,57 @@
+"""inspect-ai entry points: `inspect eval proctor/debate`, `proctor/consultancy`, `proctor/naive_judge`,
+`proctor/expert_judge` (registered through the `inspect_ai` entry-point group of the proctor package).
+
+    inspect eval proctor/debate --model-role debater_a=vllm/Qwen/Qwen2.5-7B-Instruct \\
+        --model-role debater_b=vllm/Qwen/Qwen2.5-7B-Instruct --model-role judge=vllm/meta-llama/Llama-3.1-8B-Instruct \\
+        --model vllm/meta-llama/Llama-3.1-8B-Instruct -T dataset=quality_example -T rounds=2 --log-dir logs
+
+Task arguments (-T): dataset, split, limit, rounds, sequential, swap, word_limit, logprobs, prompts, cache. The
+response cache is on by default here (inspect's CLI builds role models without one).
+"""
+
+from __future__ import annotations
+
+try:  # the literal `@task` decorator is what inspect's registry records
+    from inspect_ai import task
+except ImportError:  # pragma: no cover
+    def task(fn):
+        return fn
+
+
+def _task(protocol: str, dataset: str, split, limit, rounds, sequential, swap, word_limit, logprobs, prompts, cache):
+    from .data import load_items
+    from .protocols import ProtocolConfig, protocol_task
+
+    cfg = ProtocolConfig(protocol, rounds=int(rounds), sequential=bool(sequential), swap=bool(swap),
+                         word_limit=int(word_limit), logprobs=bool(logprobs), prompts=prompts, cache=bool(cache))
+    return protocol_task(load_items(dataset, split=split, limit=None if limit is None else int(limit)), cfg)
+
+
+@task
+def debate(dataset: str = "quality_example", split: str | None = None, limit: int | None = None, rounds: int = 2,
+           sequential: bool = False, swap: bool = True, word_limit: int = 150, logprobs: bool = False,
+           prompts: str | None = None, cache: bool = True, protocol: str = "debate"):
+    """Debate (Algorithm 18.7.1): roles debater_a, debater_b, judge. `protocol` may name another protocol."""
+    return _task(protocol, dataset, split, limit, rounds, sequential, swap, word_limit, logprobs, prompts, cache)
+
+
+@task
+def consultancy(dataset: str = "quality_example", split: str | None = None, limit: int | None = None,
+                rounds: int = 2, swap: bool = True, word_limit: int = 150, logprobs: bool = False,
+                prompts: str | None = None, cache: bool = True):
+    """Consultancy with judge questions: roles consultant, judge."""
+    return _task("consultancy", dataset, split, limit, rounds, False, swap, word_limit, logprobs, prompts, cache)
+
+
+@task
+def naive_judge(dataset: str = "quality_example", split: str | None = None, limit: int | None = None,
+                swap: bool = True, logprobs: bool = False, prompts: str | None = None, cache: bool = True):
+    """The judge alone, without the passage (lower baseline): role judge."""
+    return _task("naive", dataset, split, limit, 0, False, swap, 150, logprobs, prompts, cache)
+
+
+@task
+def expert_judge(dataset: str = "quality_example", split: str | None = None, limit: int | None = None,
+                 swap: bool = True, logprobs: bool = False, prompts: str | None = None, cache: bool = True):
+    """The judge reading the passage (upper baseline): role judge."""
+    return _task("expert", dataset, split, limit, 0, False, swap, 150, logprobs, prompts, cache)
