@@ -1,0 +1,308 @@
+"""Stepwise solutions in TRL's stepwise-supervision format, and loaders for PRM800K and GSM8K.
+
+A `Solution` is one candidate answer to one problem, cut into steps, with what is known about it: per-step process
+labels (Lightman et al. 2023, PRM800K: is the solution still correct after this step?), the final answer and whether
+it is right (the outcome label an ORM learns from). `to_trl` gives TRL's `prompt` / `completions` / `labels` row
+(`trl.PRMTrainer`); extra keys ride along.
+
+Loaders (each a one-line `DataError` naming the file and the column when a row lacks what it needs):
+- `load_prm800k(path)`: PRM800K rows (phase 1 and 2; JSONL, pretty-printed concatenated JSON, or a Hub id). Ratings
+  -1/0/+1; `neutral="good"` counts 0 as a good step, as OpenAI's scored samples do (their prm_score is the product of
+  P(+1)+P(0), checked on RM-scored-example.json). Alternatives rated at a step become extra, shorter rows ending there
+  (TRL's conversion of PRM800K).
+- `load_gsm8k(path)`: GSM8K reference solutions; steps are lines, the answer follows `####`; `<<a*b=c>>` calculator
+  annotations are removed from the text (the raw lines stay in `extra["raw_steps"]` for `perturb`).
+- `load_gsm8k_model_solutions(path)`: Cobbe et al.'s 6B/175B samples with `is_correct` (outcome labels only; the
+  process labels are left unknown, `labels=None`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import DataError
+
+CALC = re.compile(r"<<([^=<>]*)=([^<>]*)>>")
+_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+
+
+@dataclass
+class Solution:
+    """One candidate solution of one problem."""
+
+    prompt: str
+    steps: list[str]
+    labels: list[bool] | None = None
+    """Per-step process labels (True = every step up to here is right); None when unknown."""
+    answer: str | None = None
+    """The final answer the solution states."""
+    correct: bool | None = None
+    """Outcome label: the final answer is right."""
+    problem_id: str = ""
+    kind: str = ""
+    """Where it came from: a generator case ("correct", "error", "hack", "wrong_final"), a model name, "reference"."""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def first_error(self) -> int:
+        """Index of the earliest wrong step, -1 when every step is right (ProcessBench's label)."""
+        if self.labels is None:
+            raise ValueError("process labels are unknown for this solution")
+        return next((i for i, ok in enumerate(self.labels) if not ok), -1)
+
+    @property
+    def process_correct(self) -> bool:
+        return self.first_error == -1
+
+    def to_trl(self) -> dict[str, Any]:
+        """TRL stepwise row: `prompt`, `completions`, `labels` (+ answer/correct/problem_id/kind)."""
+        row = {"prompt": self.prompt, "completions": list(self.steps),
+               "labels": None if self.labels is None else [bool(x) for x in self.labels],
+               "answer": self.answer, "correct": self.correct, "problem_id": self.problem_id, "kind": self.kind}
+        return row | self.extra
+
+    @classmethod
+    def from_trl(cls, row: dict[str, Any], where: str = "row") -> Solution:
+        for col in ("prompt", "completions"):
+            if col not in row:
+                raise DataError(f"{where}: missing column {col!r}")
+        steps = row["completions"]
+        if not isinstance(steps, (list, tuple)) or not all(isinstance(s, str) for s in steps):
+            raise DataError(f"{where}: column 'completions' must be a list of strings")
+        labels = row.get("labels")
+        if labels is not None:
+            labels = [bool(x) for x in labels]
+            if len(labels) != len(steps):
+                raise DataError(f"{where}: column 'labels' has {len(labels)} entries for {len(steps)} completions")
+        correct = row.get("correct")
+        return cls(str(row["prompt"]), list(steps), labels, row.get("answer"),
+                   None if correct is None else bool(correct), str(row.get("problem_id", "")), str(row.get("kind", "")))
+
+
+# -- reading rows ------------------------------------------------------------------------------------------------------
+def _records(path: str | Path) -> tuple[list[dict], str]:
+    """Rows of a local JSONL / JSON / CSV / Parquet file (or pretty-printed concatenated JSON objects), or a Hub id."""
+    from ..data.tables import load_hub, load_table, parse_hub_id, table_extension
+
+    p = Path(path).expanduser()
+    if not p.exists() and "/" in str(path) and not str(path).startswith((".", "/", "~")):
+        hub_id, config = parse_hub_id(str(path))
+        frames = load_hub(hub_id, config=config)
+        split = "train" if "train" in frames else next(iter(frames))
+        return frames[split].to_dict("records"), f"{path} ({split})"
+    try:
+        return load_table(p).to_dict("records"), str(p)
+    except DataError:
+        # PRM800K's examples are pretty-printed JSON objects one after another, which no table reader takes
+        if table_extension(p) not in (".json", ".jsonl") or p.suffix == ".gz":
+            raise
+        rows = _concatenated_json(p)
+        if rows is None:
+            raise
+        return rows, str(p)
+
+
+def _concatenated_json(p: Path) -> list[dict] | None:
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    dec, i, rows = json.JSONDecoder(), 0, []
+    try:
+        while True:
+            while i < len(text) and text[i].isspace():
+                i += 1
+            if i >= len(text):
+                break
+            obj, i = dec.raw_decode(text, i)
+            rows.extend(obj if isinstance(obj, list) else [obj])
+    except json.JSONDecodeError:
+        return None
+    return rows if rows and all(isinstance(r, dict) for r in rows) else None
+
+
+def _get(row: dict, dotted: str, where: str):
+    cur: Any = row
+    for part in dotted.split("."):
+        v = cur.get(part) if isinstance(cur, dict) else None
+        if v is None or isinstance(v, float) and v != v:  # absent, null, or NaN (a column other rows have)
+            raise DataError(f"{where}: missing column {dotted!r}")
+        cur = cur[part]
+    return cur
+
+
+def split_final(text: str) -> tuple[str, str | None]:
+    """(text before the answer marker, the answer) for '#### x' (GSM8K), 'A: x' (GSM8K samples), '# Answer' (PRM800K)."""
+    for marker in ("####", "\nA:", "# Answer"):
+        if marker in text:
+            head, _, tail = text.rpartition(marker)
+            return head.rstrip(), tail.strip() or None
+    if text.startswith("A:"):
+        return "", text[2:].strip() or None
+    return text, None
+
+
+def normalize_answer(ans: str | None) -> str | None:
+    """A comparable form of a final answer: numbers without commas, trailing zeros or '$'; else stripped text."""
+    if ans is None:
+        return None
+    s = ans.strip().replace("$", "").rstrip(".")
+    m = _NUMBER.fullmatch(s.replace(" ", ""))
+    if m:
+        try:
+            v = float(s.replace(",", "").replace(" ", ""))
+            return str(int(v)) if v == int(v) else repr(v)
+        except ValueError:
+            pass
+    return s
+
+
+# -- PRM800K -----------------------------------------------------------------------------------------------------------
+def _rating_label(rating, neutral: str) -> bool:
+    return rating == 1 or (rating == 0 and neutral == "good")
+
+
+def prm800k_solutions(row: dict, where: str, neutral: str = "good", alternatives: bool = True) -> list[Solution]:
+    """One PRM800K row -> the chosen trajectory (+ one shorter row per rated alternative, as TRL converts it)."""
+    prompt = _get(row, "question.problem", where)
+    steps = _get(row, "label.steps", where)
+    truth = row.get("question", {}).get("ground_truth_answer")
+    pid = str(row.get("question", {}).get("problem", ""))[:80]
+    out: list[Solution] = []
+    done: list[str] = []
+    labels: list[bool] = []
+    for j, step in enumerate(steps):
+        if not isinstance(step, dict):
+            raise DataError(f"{where}: label.steps[{j}] is not an object")
+        comps = step.get("completions") or []
+        chosen = step.get("chosen_completion")
+        for k, c in enumerate(comps):
+            if "rating" not in c or "text" not in c:
+                raise DataError(f"{where}: missing column 'label.steps[{j}].completions[{k}].rating'")
+            if alternatives and k != chosen and c["rating"] is not None:
+                out.append(_prm_solution(prompt, done + [c["text"]], labels + [_rating_label(c["rating"], neutral)],
+                                         truth, pid, "prm800k-alternative"))
+        if chosen is not None:
+            c = comps[chosen]
+            good = _rating_label(c["rating"], neutral)
+        elif step.get("human_completion"):
+            c, good = step["human_completion"], True  # a labeller's own step: right by construction
+        else:
+            break
+        done, labels = done + [c["text"]], labels + [good]
+    if done:
+        out.insert(0, _prm_solution(prompt, done, labels, truth, pid, "prm800k"))
+    return out
+
+
+def _prm_solution(prompt, steps, labels, truth, pid, kind) -> Solution:
+    head, answer = split_final(steps[-1])
+    steps = steps[:-1] + [head] if head else steps
+    correct = None if answer is None or truth is None else normalize_answer(answer) == normalize_answer(str(truth))
+    return Solution(prompt, list(steps), list(labels), answer, correct, pid, kind)
+
+
+def load_prm800k(path: str | Path, neutral: str = "good", alternatives: bool = True) -> list[Solution]:
+    if neutral not in ("good", "bad"):
+        raise DataError(f"neutral must be 'good' or 'bad', got {neutral!r}")
+    rows, where = _records(path)
+    out = []
+    for i, row in enumerate(rows, 1):
+        out.extend(prm800k_solutions(row, f"{where}: row {i}", neutral, alternatives))
+    return out
+
+
+# -- GSM8K -------------------------------------------------------------------------------------------------------------
+def gsm8k_steps(text: str) -> tuple[list[str], list[list[tuple[str, str]]], str | None]:
+    """(steps without calculator annotations, each step's (expression, result) annotations, final answer)."""
+    head, answer = split_final(text)
+    steps, calcs = [], []
+    for line in head.splitlines():
+        if not line.strip():
+            continue
+        calcs.append(CALC.findall(line))
+        steps.append(CALC.sub("", line).strip())
+    return steps, calcs, answer
+
+
+def raw_lines(text: str) -> list[str]:
+    """The step lines of a GSM8K solution with their calculator annotations (for error injection)."""
+    return [line for line in split_final(text)[0].splitlines() if line.strip()]
+
+
+def load_gsm8k(path: str | Path) -> list[Solution]:
+    """GSM8K reference solutions (`question`, `answer`): every step right, answer after `####`."""
+    rows, where = _records(path)
+    out = []
+    for i, row in enumerate(rows, 1):
+        q, a = _get(row, "question", f"{where}: row {i}"), _get(row, "answer", f"{where}: row {i}")
+        steps, calcs, answer = gsm8k_steps(str(a))
+        if answer is None:
+            raise DataError(f"{where}: row {i}: column 'answer' has no '####' final answer")
+        sol = Solution(str(q), steps + [f"The answer is {answer}."], [True] * (len(steps) + 1), answer, True,
+                       f"gsm8k-{i}", "reference", {"raw_steps": raw_lines(str(a))})
+        out.append(sol)
+    return out
+
+
+MODEL_COLUMNS = ("6b_finetuning", "6b_verification", "175b_finetuning", "175b_verification")
+
+
+def load_gsm8k_model_solutions(path: str | Path, models: tuple[str, ...] = MODEL_COLUMNS) -> list[Solution]:
+    """Cobbe et al. (2021) samples: one Solution per (question, model), outcome label `is_correct`, no step labels."""
+    rows, where = _records(path)
+    out = []
+    for i, row in enumerate(rows, 1):
+        w = f"{where}: row {i}"
+        q = _get(row, "question", w)
+        truth = split_final(str(_get(row, "ground_truth", w)))[1]
+        for m in models:
+            entry = _get(row, m, w)
+            if not isinstance(entry, dict) or "solution" not in entry or "is_correct" not in entry:
+                raise DataError(f"{w}: missing column '{m}.solution' or '{m}.is_correct'")
+            steps, calcs, answer = gsm8k_steps(str(entry["solution"]))
+            out.append(Solution(str(q), steps + [f"The answer is {answer}."], None, answer, bool(entry["is_correct"]),
+                                f"gsm8k-test-{i}", m, {"truth": truth}))
+    return out
+
+
+def load_stepwise(path: str | Path) -> list[Solution]:
+    """A file in TRL's stepwise format (`prompt`, `completions`, optional `labels`, `correct`, `problem_id`)."""
+    rows, where = _records(path)
+    return [Solution.from_trl(r, f"{where}: row {i}") for i, r in enumerate(rows, 1)]
+
+
+def load_solutions(path: str | Path, fmt: str = "auto") -> list[Solution]:
+    """Dispatch on `fmt` (prm800k | gsm8k | gsm8k-samples | trl), or guess it from the first row's columns."""
+    if fmt == "auto":
+        rows, where = _records(path)
+        first = rows[0]
+        fmt = ("prm800k" if "label" in first and "question" in first else
+               "gsm8k-samples" if any(m in first for m in MODEL_COLUMNS) else
+               "gsm8k" if "answer" in first and "question" in first else
+               "trl" if "completions" in first else None)
+        if fmt is None:
+            raise DataError(f"{where}: missing column 'completions' (or PRM800K / GSM8K columns)")
+    loaders = {"prm800k": load_prm800k, "gsm8k": load_gsm8k, "gsm8k-samples": load_gsm8k_model_solutions,
+               "trl": load_stepwise}
+    if fmt not in loaders:
+        raise DataError(f"unknown format {fmt!r}; expected one of {', '.join(loaders)}")
+    return loaders[fmt](path)
+
+
+def write_trl_jsonl(solutions: list[Solution], path: str | Path) -> int:
+    """Write TRL stepwise rows, one JSON object a line (atomically: temp file + rename)."""
+    import os
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        for s in solutions:
+            f.write(json.dumps(s.to_trl(), ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+    return len(solutions)
