@@ -9,7 +9,6 @@ The chain file (`chains.jsonl`) keeps every chain whole, status included, and is
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from pathlib import Path
 
@@ -47,22 +46,14 @@ def write_chains(chains: list[RevisionChain], path: str | Path) -> int:
 
 def read_chains(path: str | Path, keys=("id", "prompt", "initial", "final")) -> list[dict]:
     """Rows of a chain file: {"id", "prompt", "initial", "final", "status", "rounds"}."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such file (write a chain file with `proctor cai revise --out DIR`)")
+    from ..data.tables import iter_jsonl
+
     rows = []
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                r = json.loads(line)
-            except ValueError as e:
-                raise DataError(f"{path}:{lineno}: not JSON: {e}") from None
-            for k in keys:
-                if k not in r:
-                    raise DataError(f"{path}:{lineno}: missing key {k!r}")
-            rows.append(r)
+    for lineno, r in iter_jsonl(path, "write a chain file with `proctor cai revise --out DIR`"):
+        for k in keys:
+            if k not in r:
+                raise DataError(f"{path}:{lineno}: missing key {k!r}")
+        rows.append(r)
     return rows
 
 

@@ -7,8 +7,6 @@ opening human turns are red-team prompts. Duplicates are dropped; `limit` picks 
 
 from __future__ import annotations
 
-import gzip
-import json
 import os
 import random
 from pathlib import Path
@@ -31,43 +29,23 @@ def first_human_turn(dialogue: str) -> str | None:
     return text or None
 
 
-def _open(path: Path):
-    return gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else open(path, encoding="utf-8")
-
-
 def load_prompts(source: str | Path = "hh", limit: int | None = None, seed: int = 0) -> list[dict]:
     """[{"id", "prompt"}] from "hh" (the shared HH file) or a JSONL file with `prompt` (and optional `id`)."""
-    if str(source) == "hh":
-        path = Path(os.environ.get("PROCTOR_DATA") or ".") / HH_FILE
-        if not path.is_file():
-            raise DataError(f"{path}: HH-RLHF file not found (set PROCTOR_DATA to the shared data folder)")
-    else:
-        path = Path(source)
-        if not path.is_file():
-            raise DataError(f"{path}: no such prompts file")
+    from ..data.tables import iter_jsonl
+
+    hh = str(source) == "hh"
+    path = Path(os.environ.get("PROCTOR_DATA") or ".") / HH_FILE if hh else Path(source)
     rows, seen = [], set()
-    try:
-        with _open(path) as f:
-            for lineno, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    r = json.loads(line)
-                except ValueError as e:
-                    raise DataError(f"{path}:{lineno}: not JSON: {e}") from None
-                if not isinstance(r, dict):
-                    raise DataError(f"{path}:{lineno}: expected a JSON object")
-                if str(source) == "hh":
-                    text, pid = first_human_turn(str(r.get("chosen", ""))), f"hh-{lineno}"
-                else:
-                    if not isinstance(r.get("prompt"), str):
-                        raise DataError(f"{path}:{lineno}: missing string column 'prompt'")
-                    text, pid = r["prompt"].strip(), str(r.get("id", lineno))
-                if text and text not in seen:
-                    seen.add(text)
-                    rows.append({"id": pid, "prompt": text})
-    except (OSError, EOFError) as e:
-        raise DataError(f"{path}: cannot read: {e}") from None
+    for lineno, r in iter_jsonl(path, "set PROCTOR_DATA to the shared data folder" if hh else "a prompts file"):
+        if hh:
+            text, pid = first_human_turn(str(r.get("chosen", ""))), f"hh-{lineno}"
+        else:
+            if not isinstance(r.get("prompt"), str):
+                raise DataError(f"{path}:{lineno}: missing string column 'prompt'")
+            text, pid = r["prompt"].strip(), str(r.get("id", lineno))
+        if text and text not in seen:
+            seen.add(text)
+            rows.append({"id": pid, "prompt": text})
     if not rows:
         raise DataError(f"{path}: no prompts found")
     if limit is not None and limit < len(rows):

@@ -12,6 +12,7 @@ import gzip
 import io
 import json
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -81,8 +82,7 @@ def _read_parquet(path: Path, raw: bytes) -> pd.DataFrame:
         raise DataError(f"{path}: not a readable Parquet file: {one_line(e)}") from None
 
 
-def _read_jsonl(path: Path, text: str) -> pd.DataFrame:
-    rows = []
+def _jsonl_rows(path: Path, text: str) -> Iterator[tuple[int, dict]]:
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -92,8 +92,36 @@ def _read_jsonl(path: Path, text: str) -> pd.DataFrame:
             raise DataError(f"{path}:{lineno}: malformed JSON line: {e.msg} (column {e.colno})") from None
         if not isinstance(row, dict):
             raise DataError(f"{path}:{lineno}: expected a JSON object per line, got {type(row).__name__}")
-        rows.append(row)
-    return pd.DataFrame.from_records(rows)
+        yield lineno, row
+
+
+def iter_jsonl(path: str | Path, missing_hint: str = "") -> Iterator[tuple[int, dict]]:
+    """(line number, object) for each non-blank line of a JSONL file (optionally .gz), whatever its extension.
+
+    A missing file, a line that is not JSON, or one that is not an object is a DataError naming the file and line;
+    `missing_hint` is appended to the missing-file message (e.g. "set PROCTOR_DATA to the shared data folder")."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise DataError(f"{path}: no such file" + (f" ({missing_hint})" if missing_hint else ""))
+    try:
+        raw = path.read_bytes()
+        if path.suffix.lower() == ".gz":
+            raw = gzip.decompress(raw)
+        text = raw.decode("utf-8-sig")
+    except (OSError, EOFError, zlib.error) as e:
+        raise DataError(f"{path}: cannot read: {one_line(e)}") from None
+    except UnicodeDecodeError as e:
+        raise DataError(f"{path}: not UTF-8 text (bad byte at offset {e.start})") from None
+    yield from _jsonl_rows(path, text)
+
+
+def read_jsonl(path: str | Path, missing_hint: str = "") -> list[dict]:
+    """Every object of a JSONL file (see iter_jsonl)."""
+    return [row for _, row in iter_jsonl(path, missing_hint)]
+
+
+def _read_jsonl(path: Path, text: str) -> pd.DataFrame:
+    return pd.DataFrame.from_records([row for _, row in _jsonl_rows(path, text)])
 
 
 def _read_json(path: Path, text: str) -> pd.DataFrame:

@@ -202,18 +202,10 @@ def items_from_rows(rows: list[dict], where: str) -> list[DebateItem]:
 
 
 def _read_rows(path: Path) -> list[dict]:
-    from ..data.tables import load_table, table_extension
+    from ..data.tables import load_table, read_jsonl, table_extension
 
     if table_extension(path) is None and path.is_file():  # QuALITY's own files: JSONL without an extension
-        rows = []
-        with open(path, encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                if line.strip():
-                    try:
-                        rows.append(json.loads(line))
-                    except ValueError as e:
-                        raise DataError(f"{path}:{n}: not JSON ({e.msg})") from None
-        return rows
+        return read_jsonl(path)
     return load_table(path).to_dict("records")
 
 

@@ -13,7 +13,6 @@ that answer is correct. The evaluator's job is the verdict CORRECT / INCORRECT.
 from __future__ import annotations
 
 import html
-import json
 import os
 import random
 import re
@@ -32,17 +31,9 @@ def _root(data_dir) -> Path:
 
 
 def _jsonl(path: Path, shared: bool = True) -> list[dict]:
-    if not path.is_file():
-        raise DataError(f"{path}: not found" + (" (set PROCTOR_DATA to the shared data folder)" if shared else ""))
-    rows = []
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except ValueError as e:
-                    raise DataError(f"{path}:{lineno}: not JSON: {e}") from None
-    return rows
+    from ..data.tables import read_jsonl
+
+    return read_jsonl(path, "set PROCTOR_DATA to the shared data folder" if shared else "")
 
 
 def gsm8k_items(n: int = 40, seed: int = 0, data_dir=None) -> list[dict]:
@@ -123,7 +114,9 @@ def load_items(spec: str, n: int | None = None, seed: int = 0, data_dir=None) ->
     else:
         path = Path(spec)
         items = []
-        for lineno, r in enumerate(_jsonl(path, shared=False), 1):
+        from ..data.tables import iter_jsonl
+
+        for lineno, r in iter_jsonl(path):
             for k in ("question", "answer", "label"):
                 if k not in r:
                     raise DataError(f"{path}:{lineno}: missing key {k!r}")
