@@ -1,0 +1,69 @@
+"""Report sections for SAE results: reconstruction, monitors vs probes per contrastive set, top-activating examples
+(shown as escaped samples), splice cost and suppression."""
+
+from __future__ import annotations
+
+from proctor.report import Sample, Section, Table
+
+_NAMES = {"sae_features": "SAE features", "diff_of_means": "diff-of-means probe", "logistic": "logistic probe"}
+
+
+def _ci(m: dict) -> str:
+    v, (lo, hi) = m["value"], m["ci"]
+    return "—" if v is None else f"{v:.3f} [{lo:.3f}, {hi:.3f}]"
+
+
+def monitor_table(sets: dict) -> Table:
+    rows = []
+    for name, s in sets.items():
+        for key, m in s["monitors"].items():
+            rows.append([name, _NAMES.get(key, key), _ci(m["auroc"]), _ci(m["tpr@1%"]), _ci(m["tpr@5%"]),
+                         m.get("realised_fpr@1%"), m.get("realised_fpr@5%")])
+    return Table(["set", "monitor", "AUROC [95% CI]", "TPR @ 1% FPR", "TPR @ 5% FPR", "realised FPR (1%)",
+                  "realised FPR (5%)"], rows,
+                 caption="Test split; CIs: stratified bootstrap. Realised FPR: threshold calibrated on half of the "
+                         "test reference texts, counted on the other half.")
+
+
+def study_sections(res: dict) -> list[Section]:
+    cfg, sc = res.get("config", {}), res.get("sae_config", {})
+    rec = res.get("reconstruction", {})
+    rec_rows = [[split, r["fvu"], r["l0"], r["dead_fraction"], r["rows"]] for split, r in rec.items()]
+    sections = [Section(
+        "SAE: reconstruction",
+        summary=(f"{sc.get('architecture', '?')} SAE with {sc.get('num_latents', 0):,} latents (k = {sc.get('k')}) on "
+                 f"{sc.get('model', '?')} {sc.get('site', '?')}, trained on {res.get('train_rows', 0):,} tokens for "
+                 f"{res.get('train', {}).get('steps', 0)} steps ({res.get('train', {}).get('seconds', 0):.0f} s), "
+                 f"seed {cfg.get('seed', 0)}."),
+        tables=[Table(["tokens", "FVU", "L0", "dead fraction", "rows"], rec_rows)])]
+    if res.get("sets"):
+        sections.append(Section("SAE monitor vs linear probes", tables=[monitor_table(res["sets"])],
+                                summary="Each monitor is fit on the training split of its set and scored on the test "
+                                        "split; the SAE monitor uses the latents that best separate the training "
+                                        "texts. Where a probe's TPR is higher, the probe wins."))
+        for name, s in res["sets"].items():
+            rows = [[r["latent"], r["auroc"], r["mean_diff"], r["cohens_d"], r["frac_active"]] for r in s["ranking"]]
+            samples = [Sample(f"latent {r['latent']} ({e['activation']:.2f} at token {e.get('token')!r})", e["text"])
+                       for r in s["ranking"] for e in r.get("examples", [])]
+            sections.append(Section(f"Features: {name} ({s['flagged']} vs {s['reference']})",
+                                    tables=[Table(["latent", "AUROC", "mean diff", "Cohen's d", "share active"],
+                                                  rows, caption="Ranked on the training split by |AUROC - 0.5|.")],
+                                    samples=samples))
+    if res.get("splice"):
+        sp = res["splice"]
+        rows = [["clean", 1.0, sp.get("probe_accuracy_clean")], ["SAE spliced", sp["cosine_sae"],
+                                                                sp.get("probe_accuracy_sae")],
+                ["site zeroed", sp["cosine_zero"], sp.get("probe_accuracy_zero")]]
+        sections.append(Section("Splicing the SAE into the model", tables=[Table(
+            ["site output", "cosine to clean final embedding", "sentiment probe accuracy"], rows,
+            caption=f"{sp['texts']} SST-2 test sentences; the probe is fit on clean final embeddings.")]))
+    if res.get("suppression"):
+        rows = []
+        for name, r in res["suppression"].items():
+            for cond in ("clean", "suppressed", "random"):
+                rows.append([name, cond, r[f"concept_{cond}_auroc"], r["unrelated_set"],
+                             r[f"unrelated_{cond}_accuracy"]])
+        sections.append(Section("Suppression (ablating the monitor's latents)", tables=[Table(
+            ["concept", "condition", "concept probe AUROC", "unrelated task", "unrelated accuracy"], rows,
+            caption="Probes on clean final embeddings; 'random' ablates as many random latents.")]))
+    return sections

@@ -1,0 +1,30 @@
+"""The SAE technique inside a suite run: units stored, a rerun computes nothing, summary / report / scorecard."""
+
+from proctor.report import render_report
+from proctor.runs.spec import Suite
+from proctor.runs.store import RunStore
+from proctor.runs.technique import get
+
+
+def test_suite_run_resumes_and_scores(data_dir, tmp_path):
+    tech = get("sae")
+    suite = Suite.model_validate({"name": "t", "experiment": [{
+        "type": "sae", "sets": ["sst2"], "sizes": {"sst2": 80}, "expansion_factor": 2, "k": 8, "epochs": 2,
+        "batch_size": 512, "n_boot": 100, "splice": False, "suppress": False}]})
+    spec = suite.experiment[0]
+    tech.check(spec)
+    seen = []
+    with RunStore(tmp_path / "run") as store:
+        tech.run(spec, store, lambda label, unit, computed: seen.append((label, computed)))
+        assert seen == [("sae", True), ("monitor sst2", True)]
+        seen.clear()
+        tech.run(spec, store, lambda label, unit, computed: seen.append((label, computed)))
+        assert seen == [("sae", False), ("monitor sst2", False)]
+        summary = tech.summarize(store, spec)
+    assert 0 < summary["reconstruction"]["test"]["fvu"] < 1.5
+    rows = tech.scorecard(summary)
+    assert len(rows) == 1 and rows[0].measure == "TPR @ 1% FPR" and rows[0].ci[0] <= rows[0].value <= rows[0].ci[1]
+    assert "best probe" in rows[0].setting
+    render_report(tmp_path / "r.html", title="t", meta={}, sections=tech.sections(summary))
+    html = (tmp_path / "r.html").read_text()
+    assert "SAE monitor vs linear probes" in html and "<script" not in html
