@@ -65,7 +65,11 @@ DDP_SCRIPT = textwrap.dedent("""
     if dist.get_rank() == 0:
         json.dump({"world": res.world_size, "same": bool(torch.equal(both[0], both[1])),
                    "first_fvu": res.history[0]["fvu"], "last_fvu": res.history[-1]["fvu"]}, open(sys.argv[1], "w"))
+    dist.barrier()
     dist.destroy_process_group()
+    # as `proctor sae train` does under torchrun: skip the interpreter's static destructors, where torch 2.13's gloo
+    # backend sometimes aborts after all work is done (see proctor/sae/cli.py)
+    import os; sys.stdout.flush(); os._exit(0)
 """)
 
 

