@@ -5,7 +5,6 @@ import json
 
 import pytest
 from conftest import assert_user_error
-import typer
 from typer.testing import CliRunner
 
 from proctor.scaling.synthetic import chinchilla_runs, posttrain_runs

@@ -35,3 +35,26 @@ def test_single_experiment_file_is_a_suite(tmp_path):
     path.write_text('type = "w2s"\ndataset = "sst2"\nseeds = 1\n')
     suite = load_suite(path)
     assert suite.name == "one" and suite.experiment[0].seeds == 1
+
+
+def test_suite_overseer_and_overseen_fill_each_technique_where_unset():
+    from proctor.runs.spec import Suite
+
+    s = Suite.model_validate({
+        "name": "pair", "overseer": "minilm@2", "overseen": "minilm",
+        "experiment": [
+            {"type": "w2s", "dataset": "sst2"},
+            {"type": "w2s", "dataset": "sst2", "weak": ["tfidf"], "name": "explicit"},
+            {"type": "verifiers"},
+            {"type": "sae"},
+            {"type": "debate", "protocols": ["naive"]},
+            {"type": "superposition"},
+        ]})
+    w, explicit, ver, sae, deb, sup = s.experiment
+    assert [m.label for m in w.weak] == ["probe:minilm@2"] and w.strong.kind == "finetune"
+    assert [m.label for m in explicit.weak] == ["tfidf"]  # a table's own choice wins
+    assert (ver.model, ver.layers) == ("minilm", 2)
+    assert sae.model == "minilm"
+    assert (deb.judge, deb.debater) == ("minilm@2", "minilm")
+    assert sup.type == "superposition"  # techniques without a model are untouched
+    assert Suite.model_validate(s.model_dump(mode="json")) == s  # round trip

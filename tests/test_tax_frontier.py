@@ -6,7 +6,6 @@ import json
 import numpy as np
 import pytest
 from conftest import assert_user_error
-import typer
 from typer.testing import CliRunner
 
 from proctor.tax import alignment_tax, bend_area, frontier_verdict, pareto_frontier

@@ -5,7 +5,6 @@ import json
 
 import pytest
 import torch
-import typer
 from typer.testing import CliRunner
 
 from proctor.errors import ModelError

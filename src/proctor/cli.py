@@ -12,10 +12,7 @@ With `--json`, the last line of stdout is one JSON object with the summary numbe
 from __future__ import annotations
 
 import dataclasses
-import json
-import math
 import os
-import sys
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Optional
@@ -24,7 +21,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from .errors import ProctorError
+from .guard import guard
 from .jsonout import emit_json as _emit_json
 
 # Proctor draws its own progress bars; the per-load "Loading weights" bars of transformers are noise here.
@@ -40,22 +37,7 @@ out = Console(highlight=False, soft_wrap=True)
 
 
 
-def _guard(fn):
-    """Run a command body: ProctorError -> one line and its exit code; Ctrl-C -> a resume hint."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except ProctorError as e:
-            err.print(f"[red]error:[/] {escape(str(e))}", soft_wrap=True)
-            raise typer.Exit(e.exit_code) from None
-        except KeyboardInterrupt:
-            err.print("interrupted; finished units are kept, rerun the same command to resume")
-            raise typer.Exit(130) from None
-
-    return wrapper
+_guard = guard
 
 
 def _default_suite_path(name: str = "default") -> Path:

@@ -9,6 +9,6 @@ Importing this module registers every Proctor task with inspect, so these work a
     inspect eval proctor/rrm_assisted --model-role evaluator=... --model-role assistant=...
 """
 
-from .constitution.tasks import cai_preferences, cai_revision  # noqa: F401
-from .debate.tasks import consultancy, debate, expert_judge, naive_judge  # noqa: F401
-from .rrm.tasks import rrm_assisted  # noqa: F401
+from .constitution.tasks import cai_preferences, cai_revision  # noqa: F401 (importing registers the tasks)
+from .debate.tasks import consultancy, debate, expert_judge, naive_judge  # noqa: F401 (importing registers the tasks)
+from .rrm.tasks import rrm_assisted  # noqa: F401 (importing registers the tasks)

@@ -177,5 +177,14 @@ def _scorecard(summary: dict) -> list[ScoreRow]:
     return rows
 
 
+def _bind(table: dict, overseer: str | None, overseen: str | None) -> dict:
+    """The judge is the overseer; the debaters (and the consultant) are the overseen model."""
+    if overseer and "judge" not in table:
+        table["judge"] = overseer
+    if overseen and "debater" not in table:
+        table["debater"] = overseen
+    return table
+
+
 TECHNIQUE = Technique(type="debate", name="LLM debate", spec=DebateSpec, run=_run, summarize=_summarize,
-                      sections=_sections, scorecard=_scorecard, headline=_headline, check=_check)
+                      sections=_sections, scorecard=_scorecard, headline=_headline, check=_check, bind=_bind)

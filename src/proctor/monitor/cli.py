@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 

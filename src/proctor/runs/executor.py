@@ -139,7 +139,8 @@ def write_report(run_dir: Path, against: Path | None = None) -> Path:
                 "each experiment follow.",
         tables=[Table(
             columns=["technique", "setting", "measure", "value", "95% CI", "gap closed", "verdict"],
-            rows=[[r.technique, r.setting, r.measure, _num(r.value), _ci2(r.ci), _num(r.gap_closed), r.verdict]
+            rows=[[r.technique, r.setting, r.measure, _num(r.value), _ci2(r.ci),
+                   "—" if r.gap_closed is None else _num(r.gap_closed), r.verdict]
                   for r in rows],
         )],
     )
@@ -157,7 +158,9 @@ def write_report(run_dir: Path, against: Path | None = None) -> Path:
         run_dir / "report.html",
         title=f"Proctor report: {suite.name}",
         sections=sections,
-        meta={"run directory": str(run_dir), "created": str(meta.get("created", "")),
+        meta={**({"overseer": suite.overseer} if suite.overseer else {}),
+              **({"overseen": suite.overseen} if suite.overseen else {}),
+              "run directory": str(run_dir), "created": str(meta.get("created", "")),
               "report written": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "proctor": str(meta.get("proctor_version", __version__)), "device": describe_device()},
     )

@@ -137,8 +137,37 @@ class Suite(Spec):
 
     name: str = "suite"
     """Names the run directory and the report."""
+    overseer: str | None = None
+    """The weaker overseer, used by every experiment that takes one and does not name its own: `MODEL[@LAYERS]` for
+    encoder techniques (the weak-to-strong probe, the verifiers' encoder), an inspect model id for the LLM judge."""
+    overseen: str | None = None
+    """The stronger model being overseen: the weak-to-strong student (fine-tuned), the model whose activations the
+    SAE monitor reads, an inspect model id for LLM debaters."""
     experiment: list[SerializeAsAny[Spec]] = Field(min_length=1)
     """The experiments, as `[[experiment]]` tables with a `type` (see proctor.runs.technique for the types)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bind_pair(cls, data: Any) -> Any:
+        """Fill each experiment's overseer / overseen fields from the suite's pair where the table leaves them out."""
+        from .technique import get
+
+        if not isinstance(data, dict) or not (data.get("overseer") or data.get("overseen")):
+            return data
+        items = data.get("experiment")
+        if not isinstance(items, list):
+            return data
+        out = []
+        for item in items:
+            if isinstance(item, dict) and "type" in item:
+                try:
+                    tech = get(str(item["type"]))
+                except ConfigError:
+                    tech = None  # reported with its position by _dispatch
+                if tech is not None and tech.bind is not None:
+                    item = tech.bind(dict(item), data.get("overseer"), data.get("overseen"))
+            out.append(item)
+        return {**data, "experiment": out}
 
     @field_validator("experiment", mode="before")
     @classmethod

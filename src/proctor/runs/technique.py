@@ -88,9 +88,20 @@ class Technique:
     proctor.errors.DataError / ConfigError naming the file or field."""
     shards: Callable[[Any], int] | None = None
     """shards(spec) -> how many independent pieces (e.g. seeds) the experiment splits into for fan-out; None = 1."""
+    bind: Callable[[dict, str | None, str | None], dict] | None = None
+    """bind(table, overseer, overseen) -> the `[[experiment]]` table with the suite's overseer / overseen filled into
+    the fields this technique uses for them, where the table does not set them (see `Suite.overseer`)."""
     run_shard: Callable[[Any, Any, OnUnit, int], None] | None = None
     """run_shard(spec, store, on_unit, i): run piece i only (all pieces together = `run`). Needed when shards > 1.
     It must be a module-level function (executors pickle it by reference), as must `run`."""
+
+
+def split_model(name: str) -> tuple[str, int | None]:
+    """"minilm@1" -> ("minilm", 1); "Qwen/Qwen2.5-0.5B" -> ("Qwen/Qwen2.5-0.5B", None)."""
+    model, sep, layers = name.rpartition("@")
+    if sep and layers.isdigit():
+        return model, int(layers)
+    return name, None
 
 
 def registry() -> dict[str, str]:

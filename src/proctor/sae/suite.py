@@ -217,5 +217,15 @@ def _check(spec: SAESpec) -> None:
         load_contrast(name, 20)
 
 
+def _bind(table: dict, overseer: str | None, overseen: str | None) -> dict:
+    """The SAE monitor reads the overseen model's activations."""
+    from ..runs.technique import split_model
+
+    if overseen and "model" not in table:
+        table["model"] = split_model(overseen)[0]
+    return table
+
+
 TECHNIQUE = Technique(type="sae", name="SAE monitor", spec=SAESpec, run=_run, summarize=_summarize,
-                      sections=_sections, scorecard=_scorecard, headline=_headline, check=_check)
+                      sections=_sections, scorecard=_scorecard, headline=_headline, check=_check,
+                      bind=_bind)

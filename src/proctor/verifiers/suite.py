@@ -65,6 +65,17 @@ def _scorecard(summary: dict) -> list[ScoreRow]:
     )]
 
 
+def _bind(table: dict, overseer: str | None, overseen: str | None) -> dict:
+    """The verifier (PRM / ORM encoder) is the overseer."""
+    from ..runs.technique import split_model
+
+    if overseer and "model" not in table:
+        table["model"], layers = split_model(overseer)
+        if layers is not None and "layers" not in table:
+            table["layers"] = layers
+    return table
+
+
 TECHNIQUE = Technique(type="verifiers", name="process vs outcome supervision", spec=VerifiersSpec, run=_run,
                       summarize=_summarize, sections=_sections, scorecard=_scorecard, headline=_headline,
-                      check=_check, shards=lambda spec: spec.seeds, run_shard=_run_shard)
+                      check=_check, shards=lambda spec: spec.seeds, run_shard=_run_shard, bind=_bind)

@@ -13,7 +13,6 @@ Each of these is one unit keyed by its config: a rerun skips finished units, a k
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 

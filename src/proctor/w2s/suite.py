@@ -64,6 +64,15 @@ def _scorecard(summary: dict) -> list[ScoreRow]:
     return rows
 
 
+def _bind(table: dict, overseer: str | None, overseen: str | None) -> dict:
+    """The overseer is the weak supervisor (a linear probe on it), the overseen the fine-tuned strong student."""
+    if overseer and "weak" not in table:
+        table["weak"] = [f"probe:{overseer}"]
+    if overseen and "strong" not in table:
+        table["strong"] = f"finetune:{overseen}"
+    return table
+
+
 TECHNIQUE = Technique(type="w2s", name="weak-to-strong", spec=W2SSpec, run=_run, summarize=_summarize,
                       sections=_sections, scorecard=_scorecard, headline=_headline, check=_check,
-                      shards=lambda spec: spec.seeds, run_shard=_run_shard)
+                      shards=lambda spec: spec.seeds, run_shard=_run_shard, bind=_bind)

@@ -17,7 +17,8 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from ...errors import ConfigError, ProctorError
+from ...errors import ConfigError
+from ...guard import guard
 from ...jsonout import emit_json
 
 out = Console(highlight=False, soft_wrap=True)
@@ -57,8 +58,6 @@ def pixels(
     if rollouts < 1 or judge_steps < 1 or draws < 1:
         raise ConfigError("--rollouts, --judge-steps and --draws must be at least 1")
 
-    import numpy as np
-
     from ...device import single_thread
     from .experiment import DebateSetting, random_pixel_accuracy, run_debates, summarize_setting
     from .judge import JudgeConfig, load_or_train
@@ -96,23 +95,6 @@ def pixels(
         emit_json(res)
 
 
-def _guarded(fn):
-    """One-line errors when run standalone (the main CLI wraps commands in its own guard)."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except ProctorError as e:
-            from rich.markup import escape
-
-            err.print(f"[red]error:[/] {escape(str(e))}", soft_wrap=True)
-            raise typer.Exit(e.exit_code) from None
-
-    return wrapper
-
-
 pixels_app = typer.Typer(add_completion=False, no_args_is_help=False, pretty_exceptions_enable=False,
                          help="MNIST debate with a sparse-pixel judge.")
-pixels_app.command("pixels")(_guarded(pixels))
+pixels_app.command("pixels")(guard(pixels))
