@@ -30,6 +30,8 @@ CHROMIUM_ARGS = [
 SAMPLE_TEXT = '<script>window.__pwned = 1; document.title = "pwned"</script>'
 CELL_TEXT = '<img src=x onerror="window.__pwned=2">'
 TITLE = "Proctor browser check: W2S <SST-2>"
+# a debater's turn: a verified quote that carries a script, and an unverified one
+QUOTED = 'A says [VERIFIED: "<script>window.__pwned = 3</script>"] but [UNVERIFIED: "the sky is green"].'
 
 
 def _unavailable(reason: str) -> None:
@@ -75,7 +77,9 @@ def _report(tmp_path: Path) -> Path:
             )
         ],
         figures=[Figure("Accuracy", png, "Error bars: 95% bootstrap CI.")],
-        samples=[Sample("weak label disagreement", SAMPLE_TEXT), Sample("data row", '{"text": "fine", "label": 1}')],
+        samples=[Sample("weak label disagreement", SAMPLE_TEXT), Sample("data row", '{"text": "fine", "label": 1}'),
+                 Sample("debate turn", QUOTED, highlights={r'\[VERIFIED: ".*?"\]': "good",
+                                                           r'\[UNVERIFIED: ".*?"\]': "bad"})],
         notes=["Ran on CPU with max_length=128."],
     )
     other = Section("Debate", summary="Nothing yet.")
@@ -111,6 +115,16 @@ def test_report_in_chromium(browser, tmp_path: Path) -> None:
     assert CELL_TEXT in text
     assert page.evaluate("typeof window.__pwned") == "undefined"
     assert page.title() == TITLE
+
+    # highlighted quotes: marked spans whose text is still text
+    page.locator("details.sample > summary", has_text="debate turn").click()
+    good = page.locator("mark.hl-good")
+    bad = page.locator("mark.hl-bad")
+    assert good.count() == 1 and bad.count() == 1
+    assert good.inner_text() == '[VERIFIED: "<script>window.__pwned = 3</script>"]'
+    assert bad.inner_text() == '[UNVERIFIED: "the sky is green"]'
+    assert page.evaluate("document.querySelectorAll('pre script').length") == 0
+    assert page.evaluate("typeof window.__pwned") == "undefined"
 
     # the table of contents links to the sections
     page.locator("nav.toc a", has_text="Debate").click()

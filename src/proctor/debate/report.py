@@ -51,6 +51,10 @@ def transcript_text(rec: dict) -> str:
     return "\n".join(lines)
 
 
+#: verified quotes green, unverified ones red and struck through (the marker text stays, for readers without colour)
+QUOTE_MARKS = {r'\[VERIFIED: ".*?"\]': "good", r'\[UNVERIFIED: ".*?"\]': "bad"}
+
+
 def _reliability_figure(by_protocol: dict) -> Figure | None:
     if not any(s.get("reliability") for s in by_protocol.values()):
         return None
@@ -97,7 +101,7 @@ def debate_section(summary: dict) -> Section:
                             caption="Bradley-Terry fit of cross-play wins, Elo scale (400/ln 10); bootstrap CI."))
     figs = [f for f in [_reliability_figure(by)] if f is not None]
     samples = [Sample(label=f"{r['protocol']} {r['id']}: judge chose {r['choice'] or 'nothing (invalid)'}, "
-                            f"correct {r['correct_label']}", text=transcript_text(r))
+                            f"correct {r['correct_label']}", text=transcript_text(r), highlights=QUOTE_MARKS)
                for r in summary.get("transcripts", [])]
     notes = []
     if not summary.get("complete", True):

@@ -74,6 +74,33 @@ class Sample:
 
     label: str
     text: str
+    highlights: Mapping[str, str] = field(default_factory=dict)
+    """Regular expression -> "good" | "bad" | "note": matching spans are marked (e.g. verified / unverified quotes).
+    The text stays escaped; only the fixed class names reach the HTML."""
+
+
+HIGHLIGHT_CLASSES = ("good", "bad", "note")
+
+
+def _segments(text: str, highlights: Mapping[str, str]) -> list[dict[str, str]]:
+    """Split `text` into [{"text", "cls"}] runs; cls is "" or one of HIGHLIGHT_CLASSES."""
+    if not highlights:
+        return [{"text": text, "cls": ""}]
+    for cls in highlights.values():
+        if cls not in HIGHLIGHT_CLASSES:
+            raise ValueError(f"Sample.highlights: class {cls!r} is not one of {HIGHLIGHT_CLASSES}")
+    pats = list(highlights.items())
+    combined = re.compile("|".join(f"(?P<h{i}>{p})" for i, (p, _) in enumerate(pats)), re.S)
+    out, pos = [], 0
+    for m in combined.finditer(text):
+        if m.start() > pos:
+            out.append({"text": text[pos:m.start()], "cls": ""})
+        cls = next(pats[i][1] for i in range(len(pats)) if m.group(f"h{i}") is not None)
+        out.append({"text": m.group(0), "cls": cls})
+        pos = m.end()
+    if pos < len(text):
+        out.append({"text": text[pos:], "cls": ""})
+    return out
 
 
 @dataclass
@@ -271,7 +298,8 @@ def render_html(*, title: str, sections: Sequence[Section], meta: Mapping[str, s
                 "tables": [_table_context(t, f"{where}, table {k}") for k, t in enumerate(sec.tables)],
                 "figures": [_figure_context(f, where) for f in sec.figures],
                 "samples": [
-                    {"label": str(s.label), "text": str(s.text), "chars": len(str(s.text))} for s in sec.samples
+                    {"label": str(s.label), "segments": _segments(str(s.text), s.highlights),
+                     "chars": len(str(s.text))} for s in sec.samples
                 ],
                 "notes": [str(n) for n in sec.notes if str(n).strip()],
             }
