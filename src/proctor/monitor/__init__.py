@@ -11,15 +11,30 @@ inspect-ai, and length-controlled rewards.
 CLI: `proctor monitor watch | calibrate | eval | sycophancy | lc | bias | metrics` (see `proctor.monitor.cli`).
 """
 
-from .calibrate import Calibration, calibrate
-from .changepoint import cusum_alarms, page_hinkley_alarms
-from .drifts import DRIFTS, inject_stream
-from .harness import DriftCase, HarnessConfig, evaluate
-from .lengthcontrol import alpacaeval_correlations, fit_length_controlled
-from .registry import Doc, compute_metrics, get_metric, make_doc, metric_names, register_metric
-from .reward import LengthPenalisedReward, alpha_for_zero_slope, length_bias, pairwise_length_bias
-from .stream import Alarm, StreamMonitor
-from .twosample import chi2_statistic, ks_statistic, psi, wasserstein1
+import importlib
+from typing import Any
+
+# Imported on first use, so `proctor --help` (which mounts `proctor.monitor.cli`) does not pay for pandas and scipy.
+_EXPORTS = {
+    "Calibration": "calibrate", "calibrate": "calibrate",
+    "cusum_alarms": "changepoint", "page_hinkley_alarms": "changepoint",
+    "DRIFTS": "drifts", "inject_stream": "drifts",
+    "DriftCase": "harness", "HarnessConfig": "harness", "evaluate": "harness",
+    "alpacaeval_correlations": "lengthcontrol", "fit_length_controlled": "lengthcontrol",
+    "Doc": "registry", "compute_metrics": "registry", "get_metric": "registry", "make_doc": "registry",
+    "metric_names": "registry", "register_metric": "registry",
+    "LengthPenalisedReward": "reward", "alpha_for_zero_slope": "reward", "length_bias": "reward",
+    "pairwise_length_bias": "reward",
+    "Alarm": "stream", "StreamMonitor": "stream",
+    "chi2_statistic": "twosample", "ks_statistic": "twosample", "psi": "twosample", "wasserstein1": "twosample",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DRIFTS", "Alarm", "Calibration", "Doc", "DriftCase", "HarnessConfig", "LengthPenalisedReward", "StreamMonitor",

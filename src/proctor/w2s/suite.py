@@ -52,7 +52,8 @@ def _scorecard(summary: dict) -> list[ScoreRow]:
         ci = tuple(r["pgr_ci"]) if r.get("pgr_ci") and None not in r["pgr_ci"] else None
         rows.append(ScoreRow(
             technique="weak-to-strong",
-            setting=f"{summary.get('dataset', '')}: {r['weak_model']} -> student ({r['loss']})".lstrip(": "),
+            setting=f"{summary.get('dataset', '')}: {r['weak_model']} -> {summary.get('strong', 'student')} "
+                    f"({r['loss']})".lstrip(": "),
             measure="PGR",
             value=None if pgr is None or pgr != pgr else pgr,
             ci=ci,
