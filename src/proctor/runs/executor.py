@@ -174,7 +174,9 @@ def _gap_figure(rows):
     shown = [r for r in rows if r.gap_closed is not None and r.gap_closed == r.gap_closed]
     if not shown:
         return None
-    png = bar_with_ci([f"{r.technique}: {r.setting}"[:48] for r in shown], [r.gap_closed for r in shown],
+    short = {"weak-to-strong": "W2S", "pixel debate": "debate"}
+    png = bar_with_ci([_middle_cut(f"{short.get(r.technique, r.technique)}: {r.setting}") for r in shown],
+                      [r.gap_closed for r in shown],
                       [r.gap_ci[0] if r.gap_ci else None for r in shown],
                       [r.gap_ci[1] if r.gap_ci else None for r in shown],
                       title="Gap closed per technique", ylabel="fraction of the gap closed",
@@ -182,6 +184,11 @@ def _gap_figure(rows):
     return Figure(title="Gap closed per technique (95% CIs)", png=png,
                   caption="0 = the overseer alone, 1 = as good as the strong reference; rows without a defined "
                           "gap are in the table only.")
+
+
+def _middle_cut(label: str, limit: int = 56) -> str:
+    """Shorten a long label in its middle, keeping its end (where the variant, e.g. "(aux)", is)."""
+    return label if len(label) <= limit else label[: limit // 2 - 1] + "…" + label[-(limit // 2):]
 
 
 def _num(x) -> str:
