@@ -23,3 +23,20 @@ def assert_user_error(result, *needles):
     assert "Traceback" not in result.output
     for n in needles:
         assert n in lines[0], lines[0]
+
+
+def identity_sae(d: int = 2):
+    """An SAE whose latents are +e_i and -e_i with k = d and zero biases: it reconstructs every input exactly."""
+    import torch
+
+    from proctor.sae.config import SAEConfig
+    from proctor.sae.model import SparseAutoencoder
+
+    sae = SparseAutoencoder(SAEConfig(d_in=d, num_latents=2 * d, k=d))
+    eye = torch.eye(d)
+    with torch.no_grad():
+        sae.encoder.weight.copy_(torch.cat([eye, -eye]))
+        sae.encoder.bias.zero_()
+        sae.W_dec.copy_(torch.cat([eye, -eye]))
+        sae.b_dec.zero_()
+    return sae.eval()

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from conftest import identity_sae
 from proctor.errors import ConfigError
 from proctor.sae.capture import ActivationCapture, Site, blocks_of, load_shards
 from proctor.sae.config import SAEConfig
@@ -17,17 +18,6 @@ TEXTS = ["the film is a delight.", "a dull , lifeless mess", "ok"]
 def capture():
     return ActivationCapture("minilm", ["resid.3", "mlp.2"])
 
-
-def _identity_sae(d):
-    """Latents +e_i and -e_i with k = d: reconstructs every input exactly."""
-    sae = SparseAutoencoder(SAEConfig(d_in=d, num_latents=2 * d, k=d))
-    eye = torch.eye(d)
-    with torch.no_grad():
-        sae.encoder.weight.copy_(torch.cat([eye, -eye]))
-        sae.encoder.bias.zero_()
-        sae.W_dec.copy_(torch.cat([eye, -eye]))
-        sae.b_dec.zero_()
-    return sae.eval()
 
 
 def test_hooks_match_hidden_states_and_stop_early(capture):
@@ -76,7 +66,7 @@ def test_bad_sites_are_config_errors():
 
 
 def test_exact_sae_splice_leaves_minilm_unchanged():
-    res = encoder_splice_effect("minilm", _identity_sae(384), "resid.3", TEXTS * 4, [1, 0, 1] * 4)
+    res = encoder_splice_effect("minilm", identity_sae(384), "resid.3", TEXTS * 4, [1, 0, 1] * 4)
     assert res["cosine_sae"] == pytest.approx(1.0, abs=1e-5)
     assert res["cosine_zero"] < 0.9
     assert res["probe_accuracy_sae"] == res["probe_accuracy_clean"]
@@ -99,7 +89,7 @@ def tiny_lm(tmp_path_factory):
 
 
 def test_ce_loss_recovered_on_a_tiny_causal_lm(tiny_lm):
-    exact = ce_loss_recovered(tiny_lm, _identity_sae(32), "resid.1", TEXTS * 2)
+    exact = ce_loss_recovered(tiny_lm, identity_sae(32), "resid.1", TEXTS * 2)
     assert exact["loss_recovered"] == pytest.approx(1.0, abs=1e-4)
     assert exact["ce_zero"] != pytest.approx(exact["ce_clean"])
     rough = SparseAutoencoder(SAEConfig(d_in=32, num_latents=64, k=2), seed=0).eval()

@@ -6,23 +6,13 @@ import numpy as np
 import pytest
 import torch
 
+from conftest import identity_sae
 from proctor.sae.config import SAEConfig, TrainConfig, scaled_lr
 from proctor.sae.features import auroc_columns, pool_rows, rank_latents
 from proctor.sae.model import SparseAutoencoder, geometric_median
 from proctor.sae.topk import (auxk_k, auxk_loss, batch_topk_mask, dense_decode, dense_topk_encode, fvu,
                               sparse_decode, sparse_topk_encode, topk_select)
 
-
-def _identity_sae(d=2):
-    """Encoder/decoder rows e1, e2, -e1, -e2 and zero biases: with k = d it reconstructs x exactly."""
-    sae = SparseAutoencoder(SAEConfig(d_in=d, num_latents=2 * d, k=d))
-    eye = torch.eye(d)
-    with torch.no_grad():
-        sae.encoder.weight.copy_(torch.cat([eye, -eye]))
-        sae.encoder.bias.zero_()
-        sae.W_dec.copy_(torch.cat([eye, -eye]))
-        sae.b_dec.zero_()
-    return sae
 
 
 def test_topk_keeps_the_k_largest_by_hand():
@@ -39,7 +29,7 @@ def test_fvu_by_hand():
 
 
 def test_identity_sae_reconstructs_exactly_and_forward_matches_hand_values():
-    sae = _identity_sae()
+    sae = identity_sae()
     x = torch.tensor([[1.0, -2.0], [0.5, 3.0], [-1.0, -1.0]])
     out = sae(x)
     assert torch.allclose(out.x_hat, x)
@@ -53,7 +43,7 @@ def test_auxk_by_hand():
     # d_in = 2 -> k_aux = min(1, dead); one dead latent (index 2 = -e1): it predicts the residual's -e1 part.
     assert auxk_k(2, 1) == (1, 1.0)
     assert auxk_k(768, 100) == (100, 100 / 384)
-    sae = _identity_sae()
+    sae = identity_sae()
     x = torch.tensor([[-2.0, 0.0], [0.0, 1.0]])
     residual = torch.tensor([[-1.0, 0.0], [0.0, 0.0]])
     dead = torch.tensor([False, False, True, False])
@@ -150,7 +140,7 @@ def test_auroc_ranking_and_pooling_by_hand():
 def test_top_examples_by_hand():
     from proctor.sae.features import top_examples
 
-    sae = _identity_sae()
+    sae = identity_sae()
     rows = np.array([[1.0, 0.0], [3.0, 0.0], [0.5, 2.0], [-1.0, 1.0]], np.float32)
     owner = np.array([0, 0, 1, 2])
     texts = ["a b", "c", "d"]
