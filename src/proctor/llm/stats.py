@@ -19,14 +19,9 @@ from ..w2s.pgr import Interval
 def bootstrap_accuracy(correct: Sequence[float], *, n_boot: int = 2000, level: float = 0.95,
                        seed: int = 0) -> Interval:
     """Mean of 0/1 outcomes with a percentile-bootstrap CI; NaN interval for an empty list."""
-    x = np.asarray(list(correct), dtype=np.float64)
-    if x.size == 0:
-        return Interval(math.nan, math.nan, math.nan)
-    rng = np.random.default_rng(seed)
-    boot = x[rng.integers(0, x.size, size=(n_boot, x.size))].mean(axis=1)
-    a = (1.0 - level) / 2.0
-    lo, hi = np.quantile(boot, [a, 1.0 - a])
-    return Interval(float(x.mean()), float(lo), float(hi))
+    from ..stats import bootstrap_mean
+
+    return bootstrap_mean(list(correct), n_boot=n_boot, level=level, seed=seed)
 
 
 def reliability_bins(confidence: Sequence[float], correct: Sequence[float], n_bins: int = 10) -> list[dict]:

@@ -160,13 +160,10 @@ def collateral(dictionary: Dictionary, X, latents: Sequence[int], *, owner=None,
 
 def bootstrap_mean_ci(values, n_boot: int = 2000, seed: int = 0, level: float = 0.95) -> tuple[float, float]:
     """Percentile bootstrap CI of the mean (over the suppressed latents)."""
-    v = np.asarray(values, dtype=np.float64)
-    if v.size < 2:
-        return (float(v.mean()), float(v.mean())) if v.size else (float("nan"), float("nan"))
-    rng = np.random.default_rng(seed)
-    means = v[rng.integers(0, v.size, (n_boot, v.size))].mean(axis=1)
-    a = (1 - level) / 2
-    return float(np.quantile(means, a)), float(np.quantile(means, 1 - a))
+    from proctor.stats import bootstrap_mean
+
+    ci = bootstrap_mean(values, n_boot=n_boot, level=level, seed=seed)
+    return ci.lo, ci.hi
 
 
 # -- sources ----------------------------------------------------------------------------------------------------------

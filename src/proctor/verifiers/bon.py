@@ -77,11 +77,9 @@ def answer_codes(answers: Sequence[Sequence]) -> np.ndarray:
 
 def bootstrap_mean(per_problem: np.ndarray, n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> dict:
     """Mean over problems and the percentile bootstrap CI over problems."""
-    x = np.asarray(per_problem, dtype=np.float64)
-    rng = np.random.default_rng(seed)
-    boots = x[rng.integers(0, len(x), size=(n_boot, len(x)))].mean(1)
-    a = (1 - level) / 2
-    return {"value": float(x.mean()), "lo": float(np.quantile(boots, a)), "hi": float(np.quantile(boots, 1 - a))}
+    from ..stats import bootstrap_mean as _bootstrap
+
+    return _bootstrap(per_problem, n_boot=n_boot, level=level, seed=seed).as_dict()
 
 
 def best_of_n(methods: Mapping[str, np.ndarray], correct: np.ndarray, answers: Sequence[Sequence] | None = None,

@@ -111,14 +111,11 @@ def random_pixel_accuracy(judge, images: np.ndarray, labels: np.ndarray, k: int,
 
 def bootstrap_ci(per_image: np.ndarray, n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> tuple[float, float]:
     """Percentile bootstrap CI of the mean of a per-image quantity (rows = images; extra columns are averaged)."""
+    from ...stats import bootstrap_mean
+
     x = np.asarray(per_image, dtype=np.float64)
-    x = x.reshape(len(x), -1).mean(axis=1)
-    if len(x) == 0:
-        return (float("nan"), float("nan"))
-    idx = np.random.default_rng(seed).integers(0, len(x), size=(n_boot, len(x)))
-    means = x[idx].mean(axis=1)
-    lo, hi = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
-    return float(lo), float(hi)
+    ci = bootstrap_mean(x.reshape(len(x), -1).mean(axis=1), n_boot=n_boot, level=level, seed=seed)
+    return ci.lo, ci.hi
 
 
 def summarize_setting(judge_acc: np.ndarray, wins_by_order: dict[str, np.ndarray], n_boot: int = 1000,
