@@ -85,7 +85,7 @@ def run_suite(suite: Suite, run_dir: Path, console: Console | None = None, execu
             console.print(f"  [dim]{escape(spec.title)} finished in {time.perf_counter() - t0:.1f} s[/]")
         summaries = summarize_run(store, suite)
     _atomic_write(run_dir / "summary.json", json.dumps(summaries, indent=2, default=_json_default))
-    write_report(run_dir)
+    write_report(run_dir, summaries=summaries)
     return summaries
 
 
@@ -123,13 +123,14 @@ def scorecard(suite: Suite, summaries: dict) -> list:
     return rows
 
 
-def write_report(run_dir: Path, against: Path | None = None) -> Path:
+def write_report(run_dir: Path, against: Path | None = None, summaries: dict | None = None) -> Path:
+    """RUN_DIR/report.html from the run store; `summaries` (from summarize_run) saves reading the store twice."""
     from ..device import describe_device
     from ..report import Section, Table, render_report
 
     suite = load_run_suite(run_dir)
     with RunStore(run_dir) as store:
-        summaries = summarize_run(store, suite)
+        summaries = summaries if summaries is not None else summarize_run(store, suite)
         meta = store.meta()
     rows = scorecard(suite, summaries)
     overview = Section(
