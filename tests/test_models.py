@@ -242,11 +242,25 @@ def test_partial_hits_compute_only_misses(tmp_path, monkeypatch):
     sizes = _count_forward(monkeypatch, enc)
     out = enc.embed(TEXTS, progress=False)
     assert sizes == [len(TEXTS) - 3]
-    # a layer not cached yet forces a pass over every text, and gives the cached layer unchanged
+    # a layer not cached yet forces a pass over every text; the layer that was cached comes back exactly as cached
+    # (the encoder guarantees it: a recomputed vector, from another batch composition, may differ in the last bits)
     sizes.clear()
     both = enc.embed_layers(TEXTS, [3, 6], progress=False)
     assert sizes == [len(TEXTS)]
     np.testing.assert_array_equal(both[6], out)
+
+
+def test_cached_vectors_are_returned_as_cached_never_recomputed(tmp_path):
+    """A partial hit (layer 6 cached, layer 3 not) runs a forward pass for both layers; layer 6 must still come from
+    the cache, and the cache must not be overwritten. A marker vector planted in the cache shows which one won."""
+    enc = Encoder(MINILM, cache=str(tmp_path / "c.sqlite"), batch_size=64)
+    enc.embed(TEXTS[:2], progress=False)
+    key = EmbeddingCache.key(enc.identity, enc._layer_index(6), enc.pooling, enc.max_length, TEXTS[0])
+    marker = np.full(enc.dim, 0.125, dtype=np.float32)
+    enc.cache.put_many({key: marker})
+    both = enc.embed_layers(TEXTS[:2], [3, 6], progress=False)
+    np.testing.assert_array_equal(both[6][0], marker)
+    assert np.array_equal(enc.cache.get_many([key])[key], marker)
 
 
 def test_cache_keys_differ_by_layer_pooling_model():

@@ -109,6 +109,7 @@ class Encoder:
         vectors = {layer: np.empty((len(unique), dim), dtype=np.float32) for layer in wanted}
 
         missing = list(range(len(unique)))
+        found: dict = {}
         if self.cache is not None and unique:
             keys = {
                 layer: [EmbeddingCache.key(self.identity, layer, self.pooling, self.max_length, t) for t in unique]
@@ -126,12 +127,19 @@ class Encoder:
 
         if missing:
             computed = self._compute([unique[j] for j in missing], wanted, progress)
+            fresh = {}
             for layer in wanted:
                 vectors[layer][missing] = computed[layer]
-            if self.cache is not None:
-                self.cache.put_many(
-                    {keys[layer][j]: computed[layer][i] for layer in wanted for i, j in enumerate(missing)}
-                )
+                for i, j in enumerate(missing):
+                    key = keys[layer][j] if self.cache is not None else None
+                    if key is not None and key in found:
+                        # A cached vector is returned as cached and never overwritten: recomputed in another batch
+                        # (other padding, other kernels) it can differ in the last bits.
+                        vectors[layer][j] = found[key]
+                    elif key is not None:
+                        fresh[key] = computed[layer][i]
+            if fresh:
+                self.cache.put_many(fresh)
 
         position = {t: j for j, t in enumerate(unique)}
         order = np.fromiter((position[t] for t in texts), dtype=np.int64, count=len(texts))
