@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q $(TORCH)
-	$(PY) -m pip install -q -e '.[dev,llm,ray]' $(TORCH)
+	$(PY) -m pip install -q -e '.[dev,llm,ray,sae-bench]' $(TORCH)
 	touch $@
 
 install: $(VENV)/.installed
@@ -25,8 +25,13 @@ demo: install
 test: install
 	$(PY) -m pytest -q
 
+# Every benchmark in its short form (each prints its JSON line last and rewrites its block of docs/benchmarks.md);
+# the references come with the install (eai-sparsify in the sae-bench extra; langkit in its own venv, made by
+# monitor_throughput.py, since it needs numpy<2). Full runs: drop --quick, one script at a time.
+BENCHMARKS := $(sort $(filter-out benchmarks/_%,$(wildcard benchmarks/*.py)))
+
 bench: install
-	$(PY) benchmarks/w2s_cost.py
+	@set -e; for b in $(BENCHMARKS); do echo "== $$b --quick" >&2; $(PY) $$b --quick; done
 
 clean:
 	rm -rf $(VENV) proctor-runs .pytest_cache

@@ -17,8 +17,15 @@ The machine note says where each number came from: compare ratios, not absolute 
 """
 
 
+KEYS = ("benchmark", "proctor", "reference", "ratio", "goal", "meets_goal", "device")
+"""The keys every benchmark's result line carries (more may follow)."""
+
+
 def emit(result: dict) -> None:
-    """Print the result as the last line of stdout (one JSON object)."""
+    """Print the result as the last line of stdout (one JSON object with at least KEYS)."""
+    missing = [k for k in KEYS if k not in result]
+    if missing:
+        raise ValueError(f"benchmark result lacks {missing}")
     print(json.dumps(result, default=float), flush=True)
 
 
