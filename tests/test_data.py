@@ -354,7 +354,11 @@ def test_empty_text_names_row(tmp_path):
 def test_nonexistent_path_and_unknown_extension(tmp_path):
     with pytest.raises(DataError) as e:
         load_dataset(str(tmp_path / "nope.jsonl"))
-    one_line_error(e, "nope.jsonl", "not a named data set (sst2, boolq, anthropic_hh)", "not a Hub id")
+    one_line_error(e, "nope.jsonl", "no such file or folder")
+    for local in ("in/nofile.jsonl", "./in/nofile", "data/sub/set"):  # looks local: never sent to the Hub
+        with pytest.raises(DataError) as e:
+            load_dataset(local)
+        one_line_error(e, local, "no such file or folder")
     with pytest.raises(DataError) as e:
         load_dataset("no-such-thing")
     one_line_error(e, "'no-such-thing'", "not an existing file or folder")
@@ -385,3 +389,27 @@ def test_bad_arguments(tmp_path):
         load_dataset("sst2", test_fraction=1.0)
     with pytest.raises(ConfigError):
         load_dataset("sst2", max_train=0)
+
+
+@pytest.mark.parametrize("labels,row", [(["0", "1", "yes", "0"], 3), (["1", "0", "nan", "1"], 3),
+                                        (["true", "false", "2", "true"], 3)])
+def test_a_stray_label_is_an_error_naming_its_row(labels, row):
+    df = pd.DataFrame({"text": [f"t{i}" for i in range(len(labels))], "label": labels})
+    with pytest.raises(DataError) as e:
+        to_text_dataset(df, name="x", source="x.csv")
+    one_line_error(e, f"row {row}", "'label'")
+
+
+@pytest.mark.parametrize("labels,names", [(["yes", "no", "YES"], ["no", "yes"]), (["True", "false"], ["false", "true"]),
+                                          (["0", "1", "1"], ["0", "1"])])
+def test_binary_words_are_read_as_binary_labels(labels, names):
+    df = pd.DataFrame({"text": [f"t{i}" for i in range(len(labels))], "label": labels})
+    ds = to_text_dataset(df, name="x", source="x.csv")
+    assert ds.label_names == names
+
+
+def test_a_label_column_with_too_many_values_is_named():
+    df = pd.DataFrame({"text": [f"t{i}" for i in range(200)], "label": [f"answer {i}" for i in range(200)]})
+    with pytest.raises(DataError) as e:
+        to_text_dataset(df, name="x", source="x.csv")
+    one_line_error(e, "'label'", "200 distinct values")

@@ -239,6 +239,13 @@ def _load_hub_id(spec: str, seed: int, frac: float) -> Pair:
     return tr, te, f"Hub data set {spec}: its train ({len(tr):,}) and {test_split} ({len(te):,}, as test) splits."
 
 
+def looks_local(spec: str) -> bool:
+    """A path rather than a Hub id: starts with '/', '.', '~', has a table file extension, or more than one '/'.
+    Such a name that does not exist is a missing file, never sent to the Hub."""
+    return (spec.startswith(("/", ".", "~")) or table_extension(spec.partition(":")[0]) is not None
+            or spec.count("/") > 1 or "\\" in spec)
+
+
 def _looks_like_hub_id(spec: str) -> bool:
     return bool(_HUB_RE.match(spec)) and table_extension(spec.partition(":")[0]) is None
 
@@ -268,7 +275,9 @@ def load_dataset(name_or_path: str | Path, *, split_seed: int = 0, test_fraction
         path = Path(spec).expanduser()
         name = path.name
         tr, te, note = _load_path(path, split_seed, test_fraction)
-    elif not isinstance(name_or_path, Path) and _looks_like_hub_id(spec):
+    elif looks_local(spec) or isinstance(name_or_path, Path):
+        raise DataError(f"{spec}: no such file or folder")
+    elif _looks_like_hub_id(spec):
         name = hub_id = spec
         tr, te, note = _load_hub_id(spec, split_seed, test_fraction)
     else:

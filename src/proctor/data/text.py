@@ -160,6 +160,10 @@ def encode_labels(col: pd.Series, where: str, column: str,
     if kind == "bool":
         return np.array([int(bool(v)) for v in values], dtype=np.int64), list(label_names or ["false", "true"])
     if kind == "int":
+        huge = next((i for i, v in enumerate(values) if abs(int(v)) > 2**31), None)
+        if huge is not None:
+            raise DataError(f"{where}: row {huge + 1}: label {values[huge]!r} in column '{column}' is not a class "
+                            f"index (too large)")
         ints = np.array([int(v) for v in values], dtype=np.int64)
         if label_names is not None:
             bad = np.flatnonzero((ints < 0) | (ints >= len(label_names)))
@@ -169,10 +173,16 @@ def encode_labels(col: pd.Series, where: str, column: str,
                                 f"0..{len(label_names) - 1} ({', '.join(label_names)})")
             return ints, list(label_names)
         uniq = np.unique(ints)
+        if len(uniq) > MAX_CLASSES:
+            raise DataError(f"{where}: column '{column}' has {len(uniq)} distinct values: too many classes for a "
+                            f"classification label (at most {MAX_CLASSES}); is it the right column?")
         if uniq[0] == 0 and uniq[-1] == len(uniq) - 1:
             return ints, [str(u) for u in uniq]
         return np.searchsorted(uniq, ints).astype(np.int64), [str(u) for u in uniq]
     strs = [str(v).strip() for v in values]
+    missing = next((i for i, t in enumerate(strs) if t.lower() in _MISSING_WORDS), None)
+    if missing is not None:
+        raise DataError(f"{where}: row {missing + 1}: label {strs[missing]!r} in column '{column}' is a missing value")
     if label_names is not None:
         lookup = {n: i for i, n in enumerate(label_names)}
         unknown = next((i for i, s in enumerate(strs) if s not in lookup), None)
@@ -180,9 +190,29 @@ def encode_labels(col: pd.Series, where: str, column: str,
             raise DataError(f"{where}: row {unknown + 1}: label {strs[unknown]!r} in column '{column}' is not one of "
                             f"{', '.join(label_names)}")
         return np.array([lookup[s] for s in strs], dtype=np.int64), list(label_names)
+    lowered = [t.lower() for t in strs]
+    for vocab in _BINARY_WORDS:  # 0/1, false/true, no/yes written as text: the usual binary labels
+        if set(lowered) <= set(vocab):
+            return np.array([vocab.index(t) for t in lowered], dtype=np.int64), list(vocab)
+    numeric = [_numeric_first(t)[0] == 0 for t in strs]
+    if any(numeric) and not all(numeric):
+        # numbers and words in one label column: a stray value (a header repeated, "yes" among 0/1), not a class
+        odd = numeric.index(sum(numeric) < len(numeric) / 2)
+        raise DataError(f"{where}: row {odd + 1}: label {strs[odd]!r} in column '{column}' does not fit the "
+                        f"column's other labels (numbers and words mixed); fix the row or name the classes")
     uniq = sorted(set(strs), key=_numeric_first)
+    if len(uniq) > MAX_CLASSES:
+        raise DataError(f"{where}: column '{column}' has {len(uniq)} distinct values ({', '.join(map(repr, uniq[:3]))}"
+                        f", ...): too many classes for a classification label (at most {MAX_CLASSES}); is it the "
+                        f"right column?")
     lookup = {s: i for i, s in enumerate(uniq)}
     return np.array([lookup[s] for s in strs], dtype=np.int64), uniq
+
+
+MAX_CLASSES = 50
+"""The most distinct values a label column may hold (more means a text column was taken for the label)."""
+_BINARY_WORDS = (("0", "1"), ("false", "true"), ("no", "yes"))
+_MISSING_WORDS = {"nan", "none", "null", "na", "n/a"}
 
 
 def _numeric_first(s: str) -> tuple:
