@@ -15,6 +15,25 @@ def data_dir() -> Path:
     return Path(root)
 
 
+def invoke(*args, env: dict | None = None, input: str | None = None):
+    """Run `proctor ARGS...` in-process on the real app (typer's CliRunner, stdout and stderr kept apart)."""
+    from typer.testing import CliRunner
+
+    from proctor.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args], env=env, input=input)
+
+
+def last_json(result) -> dict:
+    """The `--json` object a verb prints as the last line of stdout (the command must have succeeded)."""
+    import json
+
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert lines, "no output on stdout"
+    return json.loads(lines[-1])
+
+
 def assert_user_error(result, *needles):
     """A CLI result that is a user mistake: exit 2, exactly one line on stderr naming `needles`, no traceback."""
     assert result.exit_code == 2, result.output

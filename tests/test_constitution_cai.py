@@ -8,8 +8,8 @@ import re
 import pytest
 
 from proctor.constitution import default_constitution
+from proctor.constitution.experiment import evaluate, prefer, revise
 from proctor.constitution.export import read_chains
-from proctor.constitution.pipeline import evaluate, prefer, revise
 
 inspect_model = pytest.importorskip("inspect_ai.model")
 datasets = pytest.importorskip("datasets")
@@ -63,7 +63,7 @@ def prompts():
 
 def test_revise_prefer_evaluate_and_exports(prompts, tmp_path):
     c = default_constitution()
-    s = revise(prompts, c, scripted(policy_reply), scripted(critic_reply), tmp_path, rounds=2, seed=3)
+    s = revise(prompts, c, scripted(policy_reply), critic=scripted(critic_reply), out=tmp_path, rounds=2, seed=3)
     # p0, p1, p2 and JUNK complete both rounds; NOCRIT stops at an invalid critique, BADREV at an invalid revision
     assert (s["prompts"], s["complete"], s["invalid_critique"], s["invalid_revision"], s["failed"]) == (6, 4, 1, 1, 0)
     assert s["sft_rows"] == 4 and s["revised_differs"] == 4
@@ -79,15 +79,16 @@ def test_revise_prefer_evaluate_and_exports(prompts, tmp_path):
     assert by_id["p4"]["status"] == "invalid_revision" and by_id["p4"]["rounds"][0]["revision"] is None
 
     # the same seed samples the same principles again
-    again = revise(prompts, c, scripted(policy_reply), scripted(critic_reply), tmp_path / "again", 2, seed=3)
+    again = revise(prompts, c, scripted(policy_reply), critic=scripted(critic_reply), out=tmp_path / "again", rounds=2,
+                   seed=3)
     assert again["principle_uses"] == s["principle_uses"]
 
-    p = prefer(rows, c, scripted(judge_reply), tmp_path, seed=3)
+    p = prefer(rows, c, scripted(judge_reply), out=tmp_path, seed=3)
     assert (p["pairs"], p["valid"], p["invalid"]) == (4, 3, 1)
     assert p["prefer_second"] == 3 and p["probability_sources"] == {"stated": 3}
     assert p["mean_judge_probability"] == pytest.approx(0.9)
 
-    e = evaluate(rows, scripted(judge_reply), tmp_path, seed=3)
+    e = evaluate(rows, scripted(judge_reply), out=tmp_path, seed=3)
     assert e["harmless"]["invalid"] == 2 and e["harmless"]["n"] == 3  # JUNK's two ratings do not parse
     assert e["harmless"]["change"] == pytest.approx(5.0) and e["harmless"]["ci"] == pytest.approx([5.0, 5.0])
     assert e["helpful"]["change"] == pytest.approx(-2.0) and e["tax_visible"]
@@ -111,7 +112,7 @@ def test_position_is_randomised_but_preference_is_not(prompts, tmp_path):
         seen.append(SAFE in a)
         return judge_reply(text)
 
-    p = prefer(rows, default_constitution(), scripted(judge), tmp_path)
+    p = prefer(rows, default_constitution(), scripted(judge), out=tmp_path)
     assert 0 < sum(seen) < len(seen)
     assert p["prefer_second"] == p["valid"] == 12
 
@@ -138,7 +139,9 @@ def test_prompts_file_errors(tmp_path):
 
 def test_suite_unit_summary_and_scorecard(prompts, tmp_path):
     """The suite technique's unit (all three stages), stored, summarised, reported and scored."""
-    from proctor.constitution.suite import TECHNIQUE, CAISpec, _config, run_stages
+    from proctor.constitution.experiment import run_stages, unit_config
+    from proctor.constitution.spec import CAISpec
+    from proctor.constitution.technique import TECHNIQUE
     from proctor.runs.store import RunStore
 
     f = tmp_path / "prompts.jsonl"
@@ -148,7 +151,7 @@ def test_suite_unit_summary_and_scorecard(prompts, tmp_path):
     with RunStore(tmp_path / "run") as store:
         assert TECHNIQUE.summarize(store, spec)["complete"] is False
         assert TECHNIQUE.scorecard(TECHNIQUE.summarize(store, spec))[0].verdict == "no result: not run"
-        store.get_or_compute(spec.title, "pipeline", _config(spec), lambda: (run_stages(
+        store.get_or_compute(spec.title, "pipeline", unit_config(spec), lambda: (run_stages(
             spec, tmp_path / "cai", scripted(policy_reply), scripted(critic_reply), scripted(judge_reply)), {}))
         summary = TECHNIQUE.summarize(store, spec)
     assert summary["revise"]["complete"] == 4 and summary["prefer"]["valid"] == 3
@@ -183,11 +186,11 @@ def test_preference_probability_from_logprobs(tmp_path):
     judge = inspect_model.get_model("mockllm/model", custom_outputs=outputs, memoize=False,
                                     config=inspect_model.GenerateConfig(cache=False))
     rows = [{"id": f"x{i}", "prompt": "q", "initial": "Sure! do it.", "final": SAFE} for i in range(4)]
-    p = prefer(rows, default_constitution(), judge, tmp_path)
+    p = prefer(rows, default_constitution(), judge, out=tmp_path)
     assert p["probability_sources"] == {"logprobs": 4} and p["mean_judge_probability"] == pytest.approx(0.8)
     pref = datasets.load_dataset("json", data_files=str(tmp_path / "preferences.jsonl"), split="train")
     assert pref["judge_probability"] == pytest.approx([0.8] * 4)
-    p = prefer(rows, default_constitution(), scripted(judge_reply), tmp_path / "stated")
+    p = prefer(rows, default_constitution(), scripted(judge_reply), out=tmp_path / "stated")
     assert p["probability_sources"] == {"stated": 4} and p["mean_judge_probability"] == pytest.approx(0.9)
 
 
@@ -201,8 +204,34 @@ def test_pairs_file_for_the_rl_stage(tmp_path):
                          for a, b in [(SAFE, "Sure! do it."), ("Sure! go.", SAFE)]))
     rows = read_pairs(f)
     assert [r["id"] for r in rows] == ["1", "2"]
-    p = prefer(rows, default_constitution(), scripted(judge_reply), tmp_path)
+    p = prefer(rows, default_constitution(), scripted(judge_reply), out=tmp_path)
     assert p["valid"] == 2 and p["prefer_second"] == 1  # the safe reply is response_b only in the second pair
     f.write_text(json.dumps({"prompt": "q", "response_a": "x"}) + "\n")
     with pytest.raises(DataError, match="pairs.jsonl:1: missing key 'response_b'"):
         read_pairs(f)
+
+
+def test_cli_run_is_a_resumable_run(prompts, tmp_path):
+    """`proctor cai run` is the suite's unit run as a one-experiment suite. mockllm's default reply carries no
+    <critique> tag, so every chain stops at an invalid critique and the later stages are skipped; the point here is
+    the plumbing (run directory, report, resume, --json keys) and that options the suite does not set leave the unit
+    key as it was."""
+    from conftest import invoke, last_json
+
+    from proctor.constitution.experiment import unit_config
+    from proctor.constitution.spec import CAISpec
+
+    f = tmp_path / "prompts.jsonl"
+    f.write_text("".join(json.dumps(p) + "\n" for p in prompts))
+    args = ["cai", "run", "--policy", "mockllm/model", "--prompts", f, "--limit", 6, "--no-cache",
+            "--out", tmp_path / "run", "--json"]
+    obj = last_json(invoke(*args))
+    assert set(obj) == {"revise", "prefer", "evaluate", "run_dir", "report"}
+    assert obj["revise"]["invalid_critique"] == 6 and obj["prefer"] is None and obj["evaluate"] is None
+    assert obj["revise"]["chains"].startswith(str(tmp_path / "run" / "cai" / "cai"))
+    assert (tmp_path / "run" / "report.html").is_file()
+    again = invoke(*args)
+    assert "skip" in again.stderr and last_json(again)["revise"] == obj["revise"]
+    spec = CAISpec(policy="p", cache=False, max_samples=3)
+    assert set(unit_config(spec)) == {"technique", "policy", "critic", "judge", "constitution", "prompts", "limit",
+                                      "rounds", "seed"}

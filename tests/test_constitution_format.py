@@ -5,13 +5,16 @@ import json
 import random
 
 import pytest
-from typer.testing import CliRunner
+from conftest import assert_user_error, invoke, last_json
 
-from proctor.cli import app
-from proctor.constitution.constitution import (default_constitution, load_constitution, resolve_constitution,
-                                               sample_comparison, sample_principle)
+from proctor.constitution.constitution import (
+    default_constitution,
+    load_constitution,
+    resolve_constitution,
+    sample_comparison,
+    sample_principle,
+)
 from proctor.errors import ConfigError, DataError
-from tests.conftest import assert_user_error
 
 
 def test_default_constitution_is_complete():
@@ -69,13 +72,11 @@ def test_cai_paper_loader_errors(tmp_path):
 
 
 def test_cli_principles_and_errors(tmp_path):
-    r = CliRunner().invoke(app, ["cai", "principles", "--json"])
-    assert r.exit_code == 0, r.output
-    obj = json.loads(r.stdout.strip().splitlines()[-1])
+    obj = last_json(invoke("cai", "principles", "--json"))
     assert obj["constitution"] == "proctor-default" and "physical-harm" in obj["principles"]
     bad = tmp_path / "bad.toml"
     bad.write_text("[[principle]]\nid = 'a'\n")
-    assert_user_error(CliRunner().invoke(app, ["cai", "principles", "--constitution", str(bad)]), "bad.toml")
-    assert_user_error(CliRunner().invoke(app, ["cai", "prefer", "--judge", "mockllm/model", "--chains",
-                                               str(tmp_path / "none.jsonl")]), "none.jsonl")
-    assert_user_error(CliRunner().invoke(app, ["cai", "prefer", "--judge", "mockllm/model"]), "--chains")
+    assert_user_error(invoke("cai", "principles", "--constitution", bad), "bad.toml")
+    assert_user_error(invoke("cai", "prefer", "--judge", "mockllm/model", "--chains", tmp_path / "none.jsonl"),
+                      "none.jsonl")
+    assert_user_error(invoke("cai", "prefer", "--judge", "mockllm/model"), "--chains")

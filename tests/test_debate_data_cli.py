@@ -12,10 +12,8 @@ import json
 import math
 
 import pytest
-from typer.testing import CliRunner
+from conftest import assert_user_error, invoke, last_json
 
-from conftest import assert_user_error
-from proctor.cli import app
 from proctor.debate.data import items_from_rows, load_items
 from proctor.debate.elo import ELO_SCALE, elo_ratings, fit_bradley_terry, games_from_records
 from proctor.debate.quotes import QuoteChecker, normalize, verify_quotes
@@ -31,6 +29,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:The 'initial' parameter is depre
 def _own_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("INSPECT_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("INSPECT_LOG_DIR", str(tmp_path / "logs"))
+    monkeypatch.setenv("PROCTOR_RUNS", str(tmp_path / "runs"))
 
 
 # -- quotes -------------------------------------------------------------------------------------------------------
@@ -154,18 +153,35 @@ def test_preference_export_loads_with_datasets(tmp_path):
 
 # -- CLI, inspect entry point, suite ------------------------------------------------------------------------------
 def _invoke(*args):
-    return CliRunner().invoke(app, ["debate", *args])
+    return invoke("debate", *args)
 
 
 def test_cli_counts_invalid_verdicts(tmp_path, data_dir):
     pytest.importorskip("inspect_ai")
-    r = _invoke("--protocol", "debate", "--debater", "mockllm/model", "--judge", "mockllm/model", "--rounds", "0",
-                "--dataset", "quality_example", "--limit", "2", "--log-dir", str(tmp_path / "l"),
-                "--export", str(tmp_path / "p.jsonl"), "--json")
-    assert r.exit_code == 0, r.output
-    out = json.loads(r.stdout.strip().splitlines()[-1])
+    args = ("--protocol", "debate", "--debater", "mockllm/model", "--judge", "mockllm/model", "--rounds", "0",
+            "--dataset", "quality_example", "--limit", "2", "--out", tmp_path / "run",
+            "--export", tmp_path / "p.jsonl", "--json")
+    out = last_json(_invoke(*args))
     assert out["samples"] == 2 and out["invalid"] == 2 and out["accuracy"] is None and out["exported"] == 0
-    assert out["roles"]["debater_b"] == "mockllm/model"
+    assert out["roles"]["debater_b"] == "mockllm/model" and out["failed"] == 0 and out["reused"] == 0
+    assert out["log"].startswith(str(tmp_path / "run" / "inspect-logs")) and out["log"].endswith(".eval")
+    assert (tmp_path / "run" / "report.html").is_file() and out["run_dir"] == str(tmp_path / "run")
+    # a one-experiment suite: the same command again takes every sample from the run store
+    again = last_json(_invoke(*args))
+    assert again["reused"] == 2 and again["samples"] == 2 and again["invalid"] == 2
+
+
+def test_cli_options_read_the_spec():
+    import typer
+
+    from proctor.cli import app
+
+    debate = typer.main.get_command(app).commands["debate"]
+    for command in (debate, debate.commands["tournament"]):
+        defaults = {p.name: p.default for p in command.params}
+        assert defaults["rounds"] is None and defaults["dataset"] is None  # None: the spec's default applies
+    help_text = _invoke("--help").stdout
+    assert "--out" in help_text and "--no-cache" in help_text and "--log-dir" not in help_text
 
 
 def test_cli_user_errors(tmp_path):
@@ -174,7 +190,9 @@ def test_cli_user_errors(tmp_path):
     assert_user_error(_invoke("--protocol", "naive", "--judge", "mockllm/model", "--dataset",
                               str(tmp_path / "none.jsonl")), "none.jsonl")
     assert_user_error(_invoke("--protocol", "naive", "--judge", "no_such_provider/x", "--dataset",
-                              str(_mc(tmp_path))), "no_such_provider")
+                              str(_mc(tmp_path)), "--out", tmp_path / "run"), "no_such_provider")
+    assert not (tmp_path / "run").exists()  # a bad model fails before the run directory is touched
+    assert_user_error(_invoke("tournament", "--debater", "a=mockllm/model", "--judge", "mockllm/model"), "two")
 
 
 def _mc(tmp_path):
@@ -224,7 +242,8 @@ print([registry_lookup("task", "proctor/" + n) is not None
 
 def test_suite_plugin_resumes(tmp_path, data_dir):
     pytest.importorskip("inspect_ai")
-    from proctor.debate.suite import TECHNIQUE, DebateSpec
+    from proctor.debate.spec import DebateSpec
+    from proctor.debate.technique import TECHNIQUE
     from proctor.runs.store import RunStore
 
     spec = DebateSpec(judge="mockllm/model", debater="mockllm/model", limit=2, rounds=0,

@@ -4,13 +4,8 @@ The judge is trained for a few steps only (into a temporary PROCTOR_CACHE): thes
 `--json` object and the errors, not the paper's numbers (docs/drafts/4-pixel-debate.md has those).
 """
 
-import json
-
 import pytest
-from typer.testing import CliRunner
-
-from conftest import assert_user_error
-from proctor.debate.pixels.cli import pixels_app
+from conftest import assert_user_error, invoke, last_json
 
 TINY = ["--pixels", "4", "--images", "2", "--judge-steps", "20", "--draws", "2"]
 
@@ -18,16 +13,16 @@ TINY = ["--pixels", "4", "--images", "2", "--judge-steps", "20", "--draws", "2"]
 @pytest.fixture
 def cache(tmp_path, monkeypatch, data_dir):
     monkeypatch.setenv("PROCTOR_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("PROCTOR_RUNS", str(tmp_path / "runs"))
     return tmp_path
 
 
-def _json(result):
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout.strip().splitlines()[-1])
+def pixels(*args):
+    return invoke("debate", "pixels", *args)
 
 
 def test_json_has_judge_and_debate_accuracy_with_cis(cache):
-    out = _json(CliRunner().invoke(pixels_app, [*TINY, "--precommit", "--agent", "greedy", "--json"]))
+    out = last_json(pixels(*TINY, "--precommit", "--agent", "greedy", "--json"))
     for key in ("judge_accuracy", "debate_accuracy", "honest_first", "liar_first", "lift"):
         assert 0 <= out[key] <= 1 or key == "lift"
         lo, hi = out[f"{key}_ci"]
@@ -35,35 +30,43 @@ def test_json_has_judge_and_debate_accuracy_with_cis(cache):
     assert out["debate_accuracy"] == pytest.approx((out["honest_first"] + out["liar_first"]) / 2)
     assert out["lift"] == pytest.approx(out["debate_accuracy"] - out["judge_accuracy"])
     assert out["games"] == 2 * 2 * 9 and out["paper"]["judge"] == 48.2
+    assert out["rollouts"] is None and out["pure_mcts"] is None and out["judge"]
+    # a one-experiment suite: the rerun resumes every unit, the numbers are the same, the report is written
+    again = last_json(pixels(*TINY, "--precommit", "--agent", "greedy", "--json"))
+    assert again["run_dir"] == out["run_dir"] and again["lift_ci"] == out["lift_ci"]
+    assert (cache / "runs").is_dir() and out["report"].endswith("report.html")
 
 
 def test_mcts_one_order_without_precommit(cache):
-    out = _json(CliRunner().invoke(pixels_app, [*TINY, "--no-precommit", "--agent", "mcts", "--rollouts", "4",
-                                                "--order", "liar-first", "--json"]))
+    out = last_json(pixels(*TINY, "--no-precommit", "--agent", "mcts", "--rollouts", "4", "--order", "liar-first",
+                           "--out", cache / "run", "--json"))
     assert out["games"] == 2 and out["rollouts"] == 4 and "honest_first" not in out
-    assert out["debate_accuracy"] == out["liar_first"]
+    assert out["debate_accuracy"] == out["liar_first"] and out["run_dir"] == str(cache / "run")
 
 
 def test_missing_mnist_folder_is_one_line(cache):
-    result = CliRunner().invoke(pixels_app, [*TINY, "--mnist", str(cache / "no-mnist-here")])
-    assert_user_error(result, "no-mnist-here", "no such MNIST folder")
+    assert_user_error(pixels(*TINY, "--mnist", cache / "no-mnist-here"), "no-mnist-here", "no such MNIST folder")
+    assert not (cache / "runs").exists()  # checked before the run directory is touched
 
 
 def test_bad_option_is_one_line(cache):
-    assert_user_error(CliRunner().invoke(pixels_app, [*TINY, "--agent", "alphazero"]), "--agent")
-    assert_user_error(CliRunner().invoke(pixels_app, [*TINY, "--images", "5000"]), "--images")
+    assert_user_error(pixels(*TINY, "--agent", "alphazero"), "agent")
+    assert_user_error(pixels(*TINY, "--images", "5000"), "images")
+    assert_user_error(pixels(*TINY, "--order", "random"), "--order")
 
 
-def test_mounted_under_proctor_debate_when_the_debate_cli_exists(cache):
-    from proctor.cli import app
+def test_options_default_to_the_spec():
+    from pathlib import Path
 
-    group = next((g for g in app.registered_groups if g.name == "debate"), None)
-    if group is None or not any(c.name == "pixels" for c in group.typer_instance.registered_commands):
-        pytest.skip("`proctor debate pixels` is not mounted yet (the debate CLI mounts it)")
-    out = _json(CliRunner().invoke(app, ["debate", "pixels", *TINY, "--agent", "greedy", "--json"]))
-    assert "debate_accuracy" in out
-    assert_user_error(CliRunner().invoke(app, ["debate", "pixels", *TINY, "--mnist", "/nonexistent/m"]),
-                      "/nonexistent/m")
+    import proctor
+    from proctor.debate.pixels.spec import QUICK, PixelDebateSpec
+    from proctor.runs.spec import load_suite
+
+    suite = load_suite(Path(proctor.__file__).parent / "suites" / "quick.toml")
+    quick = next(e for e in suite.experiment if e.type == "pixel_debate")
+    assert PixelDebateSpec.model_validate(QUICK) == quick
+    help_text = invoke("debate", "pixels", "--help").stdout
+    assert "6000" in help_text and "--out" in help_text
 
 
 def test_suite_experiment_runs_resumes_and_reports(cache):

@@ -8,8 +8,17 @@ import numpy as np
 import pytest
 
 from proctor.debate.pixels.game import (
-    HONEST, LIAR, NO_LIE, check_transcript, honest_margin, honest_wins, legal_pixels, mover, resolve_precommit,
-    schedule, wrong_labels,
+    HONEST,
+    LIAR,
+    NO_LIE,
+    check_transcript,
+    honest_margin,
+    honest_wins,
+    legal_pixels,
+    mover,
+    resolve_precommit,
+    schedule,
+    wrong_labels,
 )
 
 

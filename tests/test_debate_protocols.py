@@ -173,3 +173,16 @@ def test_invalid_verdicts_are_counted_not_guessed(tmp_path):
     assert [r["choice"] for r in recs] == ["A", None, None, "B"]
     inspect_acc = run.log.results.scores[0].metrics["accuracy"].value
     assert inspect_acc == pytest.approx(1.0)  # inspect's own metric also skips the unscored (invalid) samples
+
+
+def test_accuracy_ci_is_the_bootstrap_of_the_valid_verdicts():
+    from proctor.debate.metrics import N_BOOT
+    from proctor.stats import bootstrap_mean
+
+    recs = [{"choice": "A", "correct": c, "correct_label": "A"} for c in (True, True, True, False)]
+    recs += [{"choice": None, "correct": None}, {"failed": True}]
+    s = summarize_records(recs, seed=3)
+    iv = bootstrap_mean([1.0, 1.0, 1.0, 0.0], n_boot=N_BOOT, seed=3)
+    assert (s["accuracy"], s["ci"]) == (0.75, [iv.lo, iv.hi]) and 0.0 <= iv.lo <= 0.75 <= iv.hi <= 1.0
+    assert (s["samples"], s["valid"], s["invalid"], s["failed"]) == (6, 4, 1, 1)
+    assert summarize_records(recs[:3])["ci"][0] == 1.0  # all right: every resample is right

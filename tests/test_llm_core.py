@@ -13,10 +13,21 @@ import pytest
 pytest.importorskip("inspect_ai")
 
 from proctor.errors import ConfigError
-from proctor.llm import (PromptTemplates, bootstrap_accuracy, confidence_from_logprobs, expected_calibration_error,
-                         generate_config, judge_confidence, messages_row, parse_choice, parse_probability,
-                         preference_row, reliability_bins, run_task, scripted_model, write_jsonl)
-
+from proctor.llm import (
+    PromptTemplates,
+    confidence_from_logprobs,
+    expected_calibration_error,
+    generate_config,
+    judge_confidence,
+    messages_row,
+    parse_choice,
+    parse_probability,
+    preference_row,
+    reliability_bins,
+    run_task,
+    scripted_model,
+    write_jsonl,
+)
 
 # inspect-ai 0.3.285 passes a deprecated tenacity argument on every model call; not ours to fix
 pytestmark = pytest.mark.filterwarnings("ignore:The 'initial' parameter is deprecated:DeprecationWarning")
@@ -115,10 +126,7 @@ def test_trl_rows_load_with_datasets(tmp_path):
     assert datasets.load_dataset("json", data_files=str(sft), split="train")[0]["messages"][1]["content"] == "a"
 
 
-def test_bootstrap_and_calibration_hand_computed():
-    iv = bootstrap_accuracy([1, 1, 1, 0], n_boot=500, seed=1)
-    assert iv.value == 0.75 and 0.0 <= iv.lo <= 0.75 <= iv.hi <= 1.0
-    assert bootstrap_accuracy([1, 1, 1]).lo == 1.0
+def test_calibration_hand_computed():
     # two bins: conf 0.95 (acc 1/2) and 0.65 (acc 1/1): ECE = 0.5*|0.5-0.95| + 0.5*|1-0.65| = 0.225+0.175 = 0.4
     conf, corr = [0.95, 0.95, 0.65, 0.65], [1, 0, 1, 1]
     assert expected_calibration_error(conf, corr) == pytest.approx(0.4)
@@ -130,7 +138,7 @@ def _echo_task():
     from inspect_ai import Task
     from inspect_ai.dataset import Sample
     from inspect_ai.model import get_model
-    from inspect_ai.scorer import Score, scorer, accuracy
+    from inspect_ai.scorer import Score, accuracy, scorer
     from inspect_ai.solver import solver
 
     @solver

@@ -20,7 +20,6 @@ from proctor.debate.metrics import summarize_records
 from proctor.debate.protocols import ProtocolConfig
 from proctor.llm import generate_config, role_model
 
-
 # inspect-ai 0.3.285 passes a deprecated tenacity argument on every model call; not ours to fix
 pytestmark = pytest.mark.filterwarnings("ignore:The 'initial' parameter is deprecated:DeprecationWarning")
 

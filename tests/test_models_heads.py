@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from proctor.runs.spec import ModelSpec, W2SSpec
+from proctor.w2s.spec import ModelSpec, W2SSpec
 from proctor.runs.store import RunStore
-from proctor.w2s.heads import LinearProbe, MLPProbe, TfidfLogReg
-from proctor.w2s.protocol import W2SExperiment, halves
+from proctor.models.heads import LinearProbe, MLPProbe, TfidfLogReg
+from proctor.w2s.experiment import W2SExperiment, halves
 
 
 def blobs(n=400, d=8, seed=0):
@@ -55,7 +55,7 @@ def test_tfidf_soft_labels_match_weighted_duplicates():
 def test_finetune_one_block_learns_and_saves(tmp_path):
     from safetensors.torch import load_file
 
-    from proctor.w2s.finetune import FineTunedClassifier
+    from proctor.models.finetune import FineTunedClassifier
 
     pos = ["a wonderful, moving film", "great fun and brilliant acting", "a delight from start to end",
            "superb and touching", "i loved every minute"]

@@ -110,7 +110,7 @@ def test_calibration_round_trips_and_drives_a_stream_monitor():
 @pytest.mark.parametrize("statistic,kind", [("ks", "continuous"), ("psi", "continuous"), ("wasserstein", "continuous"),
                                             ("chi2", "binary")])
 def test_window_tests_find_a_known_change_point(statistic, kind):
-    from proctor.monitor.harness import pair_alarms
+    from proctor.monitor.experiment import pair_alarms
 
     rng = np.random.default_rng(4)
     if kind == "continuous":

@@ -6,11 +6,12 @@ import math
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
+from conftest import invoke, last_json
 
 from proctor.monitor.drifts import DRIFTS, inject_stream
-from proctor.monitor.harness import DriftCase, HarnessConfig, best_per_case, evaluate
+from proctor.monitor.experiment import DriftCase, HarnessConfig, best_per_case, evaluate
 from proctor.monitor.report import harness_section, sycophancy_section
+from proctor.monitor.spec import MonitorSpec
 from proctor.report import render_report
 
 
@@ -33,9 +34,10 @@ def small_result(request):
     root = os.environ.get("PROCTOR_DATA")
     if not root or not Path(root, "anthropic_hh").is_dir():
         pytest.skip("PROCTOR_DATA is not set to the shared data folder")
-    cfg = HarnessConfig(metrics=["length_chars", "hedging", "agreement"], statistics=("ks", "chi2"),
-                        target_per_10k=5.0, window=100, onset=300, horizon=1200, replicates=2, clean_length=5000,
-                        cases=[DriftCase("filler", 0.5), DriftCase("agreement", 0.2)], data_dir=root)
+    spec = MonitorSpec(metrics=["length_chars", "hedging", "agreement"], target_per_10k=5.0, window=100, onset=300,
+                       horizon=1200, replicates=2, clean_length=5000)
+    cfg = HarnessConfig.from_spec(spec, statistics=("ks", "chi2"), data_dir=root,
+                                  cases=[DriftCase("filler", 0.5), DriftCase("agreement", 0.2)])
     return evaluate(cfg)
 
 
@@ -77,12 +79,14 @@ def test_eval_cli_json(tmp_path):
 
     if not os.environ.get("PROCTOR_DATA"):
         pytest.skip("PROCTOR_DATA is not set")
-    from proctor.monitor.cli import monitor_app
-
-    res = CliRunner().invoke(monitor_app, ["eval", "--metrics", "length_chars", "--replicates", "1",
-                                           "--clean-length", "2000", "--target", "20", "--window", "100",
-                                           "--horizon", "600", "--onset", "200", "--out", str(tmp_path), "--json"])
-    assert res.exit_code == 0, res.output
-    payload = json.loads(res.stdout.strip().splitlines()[-1])
+    args = ["monitor", "eval", "--metrics", "length_chars", "--replicates", "1", "--clean-length", "2000", "--target",
+            "20", "--window", "100", "--horizon", "600", "--onset", "200", "--out", tmp_path / "run", "--json"]
+    payload = last_json(invoke(*args))
     assert {"best", "false_alarms", "detection", "config", "report"} <= set(payload)
-    assert (tmp_path / "report.html").exists() and (tmp_path / "eval.json").exists()
+    assert payload["config"]["replicates"] == 1 and payload["config"]["clean_length"] == 2000
+    assert (tmp_path / "run" / "report.html").exists()
+    saved = json.loads((tmp_path / "run" / "eval.json").read_text())
+    assert saved["best"] == payload["best"] and saved["config"] == payload["config"]
+    # a run directory like `proctor run`'s: the same command again resumes it (nothing recomputed)
+    again = invoke(*args)
+    assert last_json(again)["best"] == payload["best"] and "finished earlier" in again.stderr

@@ -83,21 +83,12 @@ def test_pairwise_length_bias_direction():
 def test_bias_cli(tmp_path):
     import json
 
-    from typer.testing import CliRunner
-
-    from proctor.monitor.cli import monitor_app
+    from conftest import assert_user_error, invoke, last_json
 
     path = tmp_path / "scored.jsonl"
     # a scripted reward model that pays 0.01 per character: a perfect length bias
     path.write_text("".join(json.dumps({"response": "w " * n, "reward": 0.02 * n}) + "\n" for n in range(5, 60, 5)))
-    res = CliRunner().invoke(monitor_app, ["bias", str(path), "--json"])
-    assert res.exit_code == 0, res.output
-    out = json.loads(res.stdout.strip().splitlines()[-1])
+    out = last_json(invoke("monitor", "bias", path, "--json"))
     assert out["spearman"] == pytest.approx(1.0) and out["slope_per_100_chars"] == pytest.approx(1.0)
     path.write_text('{"response": "x", "reward": "high"}\n')
-    res = CliRunner().invoke(monitor_app, ["bias", str(path)])
-    # bare monitor_app raises DataError; registered under `proctor` it is one line and exit 2
-    if isinstance(res.exception, DataError):
-        assert ":1:" in str(res.exception)
-    else:
-        assert res.exit_code == 2 and ":1:" in res.stderr
+    assert_user_error(invoke("monitor", "bias", path), ":1:")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from proctor.errors import ConfigError
-from proctor.monitor.suite import _median_ci
+from proctor.monitor.summary import median_ci
 from proctor.runs.executor import run_suite, scorecard
 from proctor.runs.fanout import InlineExecutor
 from proctor.runs.spec import Suite, load_suite
@@ -38,10 +38,10 @@ def test_monitor_suite_runs_scores_and_resumes(data_dir, tmp_path):
 
 
 def test_median_ci_by_hand():
-    assert _median_ci([None, 5.0]) is None  # one detected replicate: no interval
-    lo, hi = _median_ci([10.0, 10.0, 10.0])
+    assert median_ci([None, 5.0]) is None  # one detected replicate: no interval
+    lo, hi = median_ci([10.0, 10.0, 10.0])
     assert lo == hi == 10.0
-    lo, hi = _median_ci([1.0, 2.0, 3.0, 100.0])
+    lo, hi = median_ci([1.0, 2.0, 3.0, 100.0])
     assert 1.0 <= lo <= hi <= 100.0
 
 

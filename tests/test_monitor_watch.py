@@ -11,11 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
+from conftest import invoke, last_json
 
 from proctor.errors import DataError
 from proctor.monitor.calibrate import calibrate
-from proctor.monitor.cli import monitor_app
 from proctor.monitor.drifts import inject_stream
 from proctor.monitor.registry import compute_metrics, get_metric
 from proctor.monitor.responses import hh_responses
@@ -174,10 +173,8 @@ def test_cli_json_and_escaped_output(stream, tmp_path):
     path = tmp_path / "s.jsonl"
     # a reply whose JSON is fine but whose "response" is not a string, and a line with rich markup and an escape
     path.write_text("".join(lines[:10]) + '{"response": ["x"]}\n' + '[bold red]\x1b[2J\n')
-    res = CliRunner().invoke(monitor_app, ["watch", str(path), "--calibration", str(cal_path), "--no-follow",
-                                           "--json"])
-    assert res.exit_code == 0, res.output
-    last = json.loads(res.stdout.strip().splitlines()[-1])
+    res = invoke("monitor", "watch", path, "--calibration", cal_path, "--no-follow", "--json")
+    last = last_json(res)
     assert (last["lines"], last["invalid"]) == (12, 3)
     assert "\x1b" not in res.output
     assert ":12: skipped invalid line" in res.output

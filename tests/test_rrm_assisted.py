@@ -8,8 +8,8 @@ import re
 import pytest
 
 from proctor.rrm.assisted import mislead_plan
+from proctor.rrm.experiment import evaluate_assisted
 from proctor.rrm.items import gsm8k_items, load_items, quality_items
-from proctor.rrm.pipeline import evaluate_assisted
 
 inspect_model = pytest.importorskip("inspect_ai.model")
 
@@ -64,7 +64,7 @@ def items(tmp_path):
 
 
 def test_assistance_lifts_accuracy_and_invalid_replies_are_counted(items, tmp_path):
-    s = evaluate_assisted(items, scripted(weak_evaluator), scripted(assistant), tmp_path, depth=2, seed=0)
+    s = evaluate_assisted(items, scripted(weak_evaluator), scripted(assistant), out=tmp_path, depth=2, seed=0)
     l0, l1, l2 = s["levels"]
     # unassisted: GARBLE gives no verdict; of the other five, only the two correct answers are judged right
     assert (l0["n"], l0["invalid_verdicts"], l0["accuracy"]) == (5, 1, pytest.approx(2 / 5))
@@ -80,7 +80,8 @@ def test_assistance_lifts_accuracy_and_invalid_replies_are_counted(items, tmp_pa
 
 def test_misleading_assistants_errors_accumulate_with_depth(items, tmp_path):
     depth, frac, seed = 3, 0.4, 5
-    s = evaluate_assisted(items, scripted(weak_evaluator), scripted(assistant), tmp_path, depth, frac, seed)
+    s = evaluate_assisted(items, scripted(weak_evaluator), scripted(assistant), out=tmp_path, depth=depth, mislead=frac,
+                          seed=seed)
     clean = [it for it in items if it["id"] in ("c1", "c2", "w1", "w2")]
     plans = {it["id"]: mislead_plan(it["id"], depth, frac, seed) for it in clean}
     for k in range(1, depth + 1):

@@ -1,15 +1,11 @@
 """The nested-oversight calculator (Engels et al. 2025) against hand-computed values, and the published per-game
 fits against the numbers the paper's own code prints (elo/theory-predictions.ipynb at commit 86e693d)."""
 
-import json
-
 import pytest
-from typer.testing import CliRunner
+from conftest import assert_user_error, invoke, last_json
 
-from proctor.cli import app
 from proctor.errors import ConfigError
-from proctor.rrm.nested import (EloLine, best_steps, elo_win_probability, from_gaps, nested_success, paper_table)
-from tests.conftest import assert_user_error
+from proctor.rrm.nested import EloLine, best_steps, elo_win_probability, from_gaps, nested_success, paper_table
 
 
 def test_elo_win_probability_by_hand():
@@ -76,14 +72,13 @@ def test_published_fits_reproduce_the_papers_code():
 
 
 def test_cli_calculator_and_paper():
-    r = CliRunner().invoke(app, ["rrm", "calculator", "--guard-slope", "1", "--houdini-slope", "1", "--gap", "500",
-                                 "--domain-gap", "300", "--json"])
-    assert r.exit_code == 0, r.output
-    obj = json.loads(r.stdout.strip().splitlines()[-1])
+    obj = last_json(invoke("rrm", "calculator", "--guard-slope", "1", "--houdini-slope", "1", "--gap", "500",
+                           "--domain-gap", "300", "--json"))
     assert obj["steps"] == 2 and obj["success"] == pytest.approx(0.183644, abs=1e-6)
-    r = CliRunner().invoke(app, ["rrm", "calculator", "--game", "debate", "--gap", "400", "--steps", "3", "--json"])
-    assert r.exit_code == 0 and json.loads(r.stdout.strip().splitlines()[-1])["steps"] == 3
-    r = CliRunner().invoke(app, ["rrm", "paper", "--json"])
-    assert len(json.loads(r.stdout.strip().splitlines()[-1])["games"]) == 4
-    assert_user_error(CliRunner().invoke(app, ["rrm", "calculator", "--gap", "400"]), "--guard-slope")
-    assert_user_error(CliRunner().invoke(app, ["rrm", "calculator", "--gap", "400", "--game", "chess"]), "chess")
+    assert last_json(invoke("rrm", "calculator", "--game", "debate", "--gap", "400", "--steps", "3", "--json"))[
+        "steps"] == 3
+    table = last_json(invoke("rrm", "paper", "--json"))
+    assert len(table["games"]) == 4 and table["plateaus"] is False
+    assert {r["game"]: r["best_steps"] for r in table["games"]}["Backdoor Code"] == 2
+    assert_user_error(invoke("rrm", "calculator", "--gap", "400"), "--guard-slope")
+    assert_user_error(invoke("rrm", "calculator", "--gap", "400", "--game", "chess"), "chess")

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 import torch
-
 from conftest import identity_sae
+
 from proctor.errors import ConfigError
 from proctor.sae.capture import ActivationCapture, Site, blocks_of, load_shards
 from proctor.sae.config import SAEConfig
@@ -66,7 +66,7 @@ def test_bad_sites_are_config_errors():
 
 
 def test_exact_sae_splice_leaves_minilm_unchanged():
-    res = encoder_splice_effect("minilm", identity_sae(384), "resid.3", TEXTS * 4, [1, 0, 1] * 4)
+    res = encoder_splice_effect("minilm", identity_sae(384), "resid.3", texts=TEXTS * 4, labels=[1, 0, 1] * 4)
     assert res["cosine_sae"] == pytest.approx(1.0, abs=1e-5)
     assert res["cosine_zero"] < 0.9
     assert res["probe_accuracy_sae"] == res["probe_accuracy_clean"]

@@ -5,14 +5,22 @@ import math
 import numpy as np
 import pytest
 import torch
-
 from conftest import identity_sae
+
 from proctor.sae.config import SAEConfig, TrainConfig, scaled_lr
 from proctor.sae.features import auroc_columns, pool_rows, rank_latents
 from proctor.sae.model import SparseAutoencoder, geometric_median
-from proctor.sae.topk import (auxk_k, auxk_loss, batch_topk_mask, dense_decode, dense_topk_encode, fvu,
-                              sparse_decode, sparse_topk_encode, topk_select)
-
+from proctor.sae.topk import (
+    auxk_k,
+    auxk_loss,
+    batch_topk_mask,
+    dense_decode,
+    dense_topk_encode,
+    fvu,
+    sparse_decode,
+    sparse_topk_encode,
+    topk_select,
+)
 
 
 def test_topk_keeps_the_k_largest_by_hand():
@@ -50,10 +58,11 @@ def test_auxk_by_hand():
     variance = torch.tensor(4.0)
     # row 0: pre-act of latent 2 = relu(2) = 2 -> e_hat = (-2, 0); error vs (-1, 0) = 1
     # row 1: pre-act = relu(0) = 0 -> e_hat = 0; error 0.  loss = scale 1 * 1 / 4
-    loss = auxk_loss(x, sae.encoder.weight, sae.encoder.bias, residual, dead, sae.W_dec, variance)
+    loss = auxk_loss(x, residual, dead, weight=sae.encoder.weight, bias=sae.encoder.bias, W_dec=sae.W_dec,
+                     variance=variance)
     assert loss.item() == pytest.approx(0.25)
-    no_dead = auxk_loss(x, sae.encoder.weight, sae.encoder.bias, residual, torch.zeros(4, dtype=torch.bool),
-                        sae.W_dec, variance)
+    no_dead = auxk_loss(x, residual, torch.zeros(4, dtype=torch.bool), weight=sae.encoder.weight,
+                        bias=sae.encoder.bias, W_dec=sae.W_dec, variance=variance)
     assert no_dead.item() == 0.0
 
 
@@ -124,6 +133,20 @@ def test_config_rejects_k_above_width():
     assert TrainConfig().batch_size == 4096
 
 
+def test_trainer_defaults_agree_with_the_spec():
+    """The SAE's own configs keep defaults for library callers; they must not drift from the spec's."""
+    from proctor.sae.spec import SAESpec, trainer_configs
+
+    spec, sae_cfg, train_cfg = SAESpec(), SAEConfig(d_in=4), TrainConfig()
+    assert (spec.expansion_factor, spec.k, spec.architecture) == (sae_cfg.expansion_factor, sae_cfg.k,
+                                                                  sae_cfg.architecture)
+    assert (spec.epochs, spec.batch_size, spec.seed) == (train_cfg.epochs, train_cfg.batch_size, train_cfg.seed)
+    # a spec's configs: the spec's settings, the trainer's own defaults for the rest
+    s, t = trainer_configs(SAESpec(epochs=2, k=8, expansion_factor=2, seed=3), 16, steps=5)
+    assert (s.d_in, s.num_latents, s.k, s.site, s.model) == (16, 32, 8, "resid.3", "minilm")
+    assert (t.epochs, t.steps, t.seed, t.batch_size, t.lr) == (2, 5, 3, 4096, None)
+
+
 def test_auroc_ranking_and_pooling_by_hand():
     X = np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 1.0], [0.5, 1.0]])
     y = np.array([1, 1, 0, 0])
@@ -144,6 +167,6 @@ def test_top_examples_by_hand():
     rows = np.array([[1.0, 0.0], [3.0, 0.0], [0.5, 2.0], [-1.0, 1.0]], np.float32)
     owner = np.array([0, 0, 1, 2])
     texts = ["a b", "c", "d"]
-    found = top_examples(sae, rows, owner, texts, [0, 1], n=5, tokens_of=str.split)
+    found = top_examples(sae, rows, owner, texts=texts, latents=[0, 1], n=5, tokens_of=str.split)
     assert [(e["text_index"], e["activation"], e["token"]) for e in found[0]] == [(0, 3.0, "b"), (1, 0.5, "c")]
     assert [e["text_index"] for e in found[1]] == [1, 2]  # latent 1 = +e2 fires on texts 1 and 2 only

@@ -3,8 +3,16 @@
 import numpy as np
 import pytest
 
-from proctor.sae.monitor import (DiffMeansProbe, FeatureMonitor, Monitor, auroc, bootstrap_metrics,
-                                 calibrate_threshold, compare_monitors, tpr_at_fpr)
+from proctor.sae.monitor import (
+    DiffMeansProbe,
+    FeatureMonitor,
+    Monitor,
+    auroc,
+    bootstrap_metrics,
+    calibrate_threshold,
+    compare_monitors,
+    tpr_at_fpr,
+)
 
 
 def test_calibrated_threshold_hits_target_fpr_on_held_out_reference_data():
@@ -55,7 +63,7 @@ def test_feature_monitor_finds_the_planted_latent_and_flags_at_target_rate():
     m = Monitor.calibrated(mon, Z[tr][~y[tr]], 0.05)
     assert m.flag(Z[~tr][~y[~tr]]).mean() < 0.1
     assert m.flag(Z[~tr][y[~tr]]).mean() > 0.5
-    res = compare_monitors(Z[tr], X[tr], y[tr], Z[~tr], X[~tr], y[~tr], n_boot=100)
+    res = compare_monitors(Z, X, y, train=tr, n_boot=100)
     assert set(res) == {"sae_features", "diff_of_means", "logistic"}
     assert res["sae_features"]["auroc"]["value"] > 0.9
     assert res["diff_of_means"]["auroc"]["value"] > 0.8

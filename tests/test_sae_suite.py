@@ -28,3 +28,25 @@ def test_suite_run_resumes_and_scores(data_dir, tmp_path):
     render_report(tmp_path / "r.html", title="t", meta={}, sections=tech.sections(summary))
     html = (tmp_path / "r.html").read_text()
     assert "SAE monitor vs linear probes" in html and "<script" not in html
+
+
+def test_splice_and_suppression_units(data_dir, tmp_path):
+    """The loop's optional units: splice (sst2 among the sets) and one suppression per set, with its partner set."""
+    from proctor.sae.experiment import suppression_partner
+
+    assert suppression_partner("hh", ["hh", "sst2"]) == "sst2"
+    assert suppression_partner("sst2", ["sst2", "hh"]) == "hh"
+    assert suppression_partner("sst2", ["sst2"]) is None
+    tech = get("sae")
+    spec = Suite.model_validate({"name": "t", "experiment": [{
+        "type": "sae", "sets": ["sst2", "hh"], "sizes": {"sst2": 40, "hh": 24}, "expansion_factor": 2, "k": 8,
+        "epochs": 1, "batch_size": 512, "n_boot": 100}]}).experiment[0]
+    seen = []
+    with RunStore(tmp_path / "run") as store:
+        tech.run(spec, store, lambda label, unit, computed: seen.append(label))
+        summary = tech.summarize(store, spec)
+    assert seen == ["sae", "monitor sst2", "monitor hh", "splice", "suppression sst2", "suppression hh"]
+    assert 0 < summary["splice"]["texts"] <= 600 and -1 <= summary["splice"]["cosine_sae"] <= 1
+    sup = summary["suppression"]
+    assert sup["hh"]["unrelated_set"] == "sst2" and sup["sst2"]["unrelated_set"] == "hh"
+    assert sup["hh"]["latents"] == summary["sets"]["hh"]["monitors"]["sae_features"]["latents"]

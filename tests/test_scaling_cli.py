@@ -4,25 +4,9 @@ naming the file, row and column for every bad table."""
 import json
 
 import pytest
-from conftest import assert_user_error
-from typer.testing import CliRunner
+from conftest import assert_user_error, invoke, last_json
 
 from proctor.scaling.synthetic import chinchilla_runs, posttrain_runs
-
-runner = CliRunner()
-
-
-from proctor.cli import app as APP  # the commands as users get them, bodies wrapped in _guard
-
-
-def invoke(*args):
-    return runner.invoke(APP, [str(a) for a in args])
-
-
-def last_json(result) -> dict:
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
 
 
 def test_plan_rule_of_thumb():

@@ -3,7 +3,8 @@
 import pytest
 
 from proctor.errors import ConfigError
-from proctor.runs.spec import ModelSpec, Suite, W2SSpec, dump_toml, load_suite, load_w2s_spec
+from proctor.runs.spec import Suite, dump_toml, load_suite
+from proctor.w2s.spec import ModelSpec, W2SSpec, load_w2s_spec
 
 
 @pytest.mark.parametrize("model", [ModelSpec, W2SSpec, Suite])

@@ -1,39 +1,61 @@
-"""`proctor superposition toy | interference` as users run them, and the suite plug-in on a tiny setting."""
+"""`proctor superposition toy | interference` as users run them (one-experiment suites: resumable, reported like
+`proctor run`), and the suite plug-in on a tiny setting."""
 
-import json
-
-from conftest import assert_user_error
-from typer.testing import CliRunner
-
-from proctor.cli import app as APP  # the commands as users get them, bodies wrapped in the error guard
-
-runner = CliRunner()
+import conftest
+from conftest import assert_user_error, last_json
 
 
 def invoke(*args):
-    return runner.invoke(APP, ["superposition", *[str(a) for a in args]])
-
-
-def last_json(result) -> dict:
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return conftest.invoke("superposition", *args)
 
 
 def test_toy_json_and_report(tmp_path):
-    obj = last_json(invoke("toy", "--features", 6, "--dims", 2, "--sparsities", "0,0.9", "--steps", 300,
-                           "--batch-size", 256, "--out", tmp_path / "toy", "--json"))
+    args = ("toy", "--features", 6, "--dims", 2, "--sparsities", "0,0.9", "--steps", 300, "--batch-size", 256,
+            "--out", tmp_path / "toy", "--json")
+    obj = last_json(invoke(*args))
     assert [round(m["sparsity"], 6) for m in obj["models"]] == [0.0, 0.9]
     assert obj["config"]["n_features"] == 6 and obj["dense"]["top_m"] == [0, 1]
     assert all(0 <= m["represented"] <= 6 for m in obj["models"])
+    assert "W" not in obj and "norms" not in obj["models"][0] and obj["out"] == str(tmp_path / "toy")
     assert (tmp_path / "toy" / "report.html").stat().st_size > 1000
     assert (tmp_path / "toy" / "models.npz").exists()
+    again = invoke(*args)  # resumed: the sweep comes from the store, the same numbers
+    assert "skip toy sweep" in again.stderr
+    assert last_json(again)["models"] == obj["models"]
 
 
-def test_interference_json():
-    obj = last_json(invoke("interference", "--features", 6, "--dims", 2, "--sparsity", 0.9, "--steps", 300, "--json"))
+def test_toy_report_has_its_figures_beyond_the_matrix_limit(tmp_path):
+    from proctor.superposition.summary import MATRIX_FEATURES
+
+    n = MATRIX_FEATURES + 6
+    last_json(invoke("toy", "--features", n, "--dims", 5, "--sparsities", "0,0.99", "--steps", 50, "--out",
+                     tmp_path / "big", "--json"))
+    html = (tmp_path / "big" / "report.html").read_text()
+    assert "Represented features and dimensions per feature" in html and "Feature dimensionality" in html
+
+
+def test_interference_json(tmp_path):
+    obj = last_json(invoke("interference", "--features", 6, "--dims", 2, "--sparsity", 0.9, "--steps", 300,
+                           "--out", tmp_path / "i", "--json"))
     s = obj["toy"]["summary"]
     assert s["probe_max_abs_error_active"] is None or s["probe_max_abs_error_active"] < 1e-9
-    assert obj["real"] == []
+    assert obj["real"] == [] and (tmp_path / "i" / "interference.json").is_file()
+
+
+def test_interference_is_the_suites_toy_model(tmp_path):
+    """The verb's toy model is the suite's sweep at that one sparsity: the same seed gives the same numbers."""
+    from proctor.runs.store import RunStore
+    from proctor.runs.technique import get
+    from proctor.superposition.spec import SuperpositionSpec
+
+    obj = last_json(invoke("interference", "--features", 6, "--dims", 2, "--sparsity", 0.7, "--steps", 200,
+                           "--seed", 3, "--out", tmp_path / "i", "--json"))
+    spec = SuperpositionSpec(features=6, dims=2, sparsities=[0.7], interference_sparsity=0.7, steps=200, seed=3)
+    with RunStore(tmp_path / "suite") as store:
+        get("superposition").run(spec, store, lambda *a: None)
+        summary = get("superposition").summarize(store, spec)
+    assert summary["interference"][0]["summary"] == obj["toy"]["summary"]
+    assert summary["sweeps"][0]["config"]["seed"] == 3
 
 
 def test_bad_arguments_give_one_line():
@@ -48,7 +70,7 @@ def test_suite_plugin_runs_and_resumes(tmp_path):
     from proctor.runs.spec import load_suite
     from proctor.runs.store import RunStore
     from proctor.runs.technique import get
-    from proctor.superposition.suite import SuperpositionSpec
+    from proctor.superposition.technique import SuperpositionSpec
 
     spec_file = tmp_path / "s.toml"
     spec_file.write_text('name = "t"\n[[experiment]]\ntype = "superposition"\nfeatures = 6\ndims = 2\n'
@@ -91,3 +113,15 @@ def test_log_spaced_sparsities():
 
     assert parse_sparsities("log:0:0.99:3") == pytest.approx([0.0, 0.9, 0.99])
     assert parse_sparsities("0, 0.5") == [0.0, 0.5]
+
+
+def test_quick_preset_is_the_quick_suites_table():
+    import tomllib
+    from pathlib import Path
+
+    import proctor
+    from proctor.superposition.spec import QUICK
+
+    suite = tomllib.loads((Path(proctor.__file__).parent / "suites" / "quick.toml").read_text())
+    table = next(e for e in suite["experiment"] if e["type"] == "superposition")
+    assert {k: v for k, v in table.items() if k != "type"} == QUICK

@@ -3,8 +3,16 @@
 import numpy as np
 import pytest
 
-from proctor.superposition.geometry import (dimensionality, dims_per_feature, fraction_counts, gram, max_abs_cosine,
-                                            nearest_fraction, represented, superposition)
+from proctor.superposition.geometry import (
+    dimensionality,
+    dims_per_feature,
+    fraction_counts,
+    gram,
+    max_abs_cosine,
+    nearest_fraction,
+    represented,
+    superposition,
+)
 
 
 def polygon(k: int) -> np.ndarray:

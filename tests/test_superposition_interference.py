@@ -2,8 +2,13 @@
 
 import numpy as np
 
-from proctor.superposition.interference import (data_interference, forward, interference_summary,
-                                                measured_interference, predicted_interference)
+from proctor.superposition.interference import (
+    data_interference,
+    forward,
+    interference_summary,
+    measured_interference,
+    predicted_interference,
+)
 
 
 def hand_built():

@@ -4,8 +4,15 @@ import numpy as np
 import pytest
 
 from proctor.errors import ConfigError, ModelError
-from proctor.superposition.real import (Dictionary, collateral, decoder_interference, pool_rows,
-                                        projection_dictionary, sae_dictionary, welch_bound)
+from proctor.superposition.real import (
+    Dictionary,
+    collateral,
+    decoder_interference,
+    pool_rows,
+    projection_dictionary,
+    sae_dictionary,
+    welch_bound,
+)
 
 
 def test_decoder_interference_by_hand():

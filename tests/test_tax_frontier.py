@@ -1,12 +1,10 @@
 """The capability-alignment frontier on hand-made points: which points, which bend, which verdict, what tax; and
 `proctor tax frontier` end to end with its one-line errors."""
 
-import json
 
 import numpy as np
 import pytest
-from conftest import assert_user_error
-from typer.testing import CliRunner
+from conftest import assert_user_error, invoke, last_json
 
 from proctor.tax import alignment_tax, bend_area, frontier_verdict, pareto_frontier
 
@@ -54,16 +52,6 @@ def test_alignment_tax_against_base():
         alignment_tax(["a"], [1.0], [1.0], ["nope"])
 
 
-runner = CliRunner()
-
-
-from proctor.cli import app as APP  # the commands as users get them, bodies wrapped in _guard
-
-
-def invoke(*args):
-    return runner.invoke(APP, [str(a) for a in args])
-
-
 
 TABLE = """checkpoint,base,mmlu,gsm8k,harmless
 base,,0.70,0.50,0.40
@@ -80,8 +68,7 @@ def test_frontier_cli_json_and_report(tmp_path):
     report = tmp_path / "tax.html"
     result = invoke("tax", "frontier", path, "--capability", "mmlu", "--capability", "gsm8k", "--alignment", "harmless",
                     "--n-eval", "1000", "--bootstrap", "200", "--report", report, "--json")
-    assert result.exit_code == 0, result.output
-    obj = json.loads(result.stdout.strip().splitlines()[-1])
+    obj = last_json(result)
     assert obj["frontier"] == ["rlhf", "dpo", "<sft>", "base"]
     assert obj["verdict"] in ("convex", "concave", "undetermined")
     tax = {t["checkpoint"]: t for t in obj["taxes"]}

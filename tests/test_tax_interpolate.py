@@ -5,7 +5,7 @@ import json
 
 import pytest
 import torch
-from typer.testing import CliRunner
+from conftest import assert_user_error, invoke, last_json
 
 from proctor.errors import ModelError
 from proctor.tax import ProbeEvaluation, RetrievalEvaluation, average_state, interpolation_sweep
@@ -50,19 +50,14 @@ def test_sweep_endpoints_are_the_two_checkpoints(tuned_folder, data_dir):
 
 
 def test_interpolate_demo_cli(tmp_path, data_dir):
-    from proctor.cli import app
     report = tmp_path / "interp.html"
-    result = CliRunner().invoke(app, ["tax", "interpolate", "--demo", "--layers", "1", "--demo-examples", "32",
-                                      "--demo-epochs", "1", "--examples", "30", "--steps", "3", "--out", str(tmp_path / "out"),
-                                      "--report", str(report), "--json"])
-    assert result.exit_code == 0, result.output
-    obj = json.loads(result.stdout.strip().splitlines()[-1])
+    obj = last_json(invoke("tax", "interpolate", "--demo", "--layers", "1", "--demo-examples", "32", "--demo-epochs",
+                           "1", "--examples", "30", "--steps", "3", "--out", tmp_path / "out", "--report", report,
+                           "--json"))
     assert [p["lam"] for p in obj["points"]] == [0.0, 0.5, 1.0]
-    assert obj["capability"] == "retrieval:boolq" and obj["alignment"] == "probe:sst2"
+    assert obj["capability"] == "retrieval:boolq" and obj["alignment"] == "probe:sst2" and obj["base"] == "minilm"
     assert (tmp_path / "out" / "tuned" / "config.json").is_file()
     assert json.loads((tmp_path / "out" / "results.json").read_text())["points"] == obj["points"]
     assert "data:image/png;base64" in report.read_text()
-    bad = CliRunner().invoke(app, ["tax", "interpolate"])
-    assert bad.exit_code == 2 and "--tuned" in bad.stderr
-    bad = CliRunner().invoke(app, ["tax", "interpolate", "--tuned", str(tmp_path), "--alignment", "nli:x"])
-    assert bad.exit_code == 2 and "unknown kind" in bad.stderr
+    assert_user_error(invoke("tax", "interpolate"), "--tuned")
+    assert_user_error(invoke("tax", "interpolate", "--tuned", tmp_path, "--alignment", "nli:x"), "unknown kind")

@@ -1,16 +1,13 @@
-"""`proctor verify train|bon|eval --json` end to end on tiny generated settings, the suite plug-in (run, resume,
-partial summary, report, scorecard), Math-Shepherd labels with a scripted model, and one-line errors for bad input."""
+"""`proctor verify train|bon|eval --json` end to end on tiny generated settings (bon / eval as resumable
+one-experiment suites), the suite plug-in (run, resume, partial summary, report, scorecard), Math-Shepherd labels with
+a scripted model, and one-line errors for bad input."""
 
 import json
 
 import numpy as np
 import pytest
-from conftest import assert_user_error
-from typer.testing import CliRunner
+from conftest import assert_user_error, invoke, last_json
 
-from proctor.cli import app as APP
-
-runner = CliRunner()
 TINY = ["--n-train", "20", "--n-test", "8", "--epochs", "3"]
 
 
@@ -20,22 +17,20 @@ def _shared_cache(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def _cache(_shared_cache, monkeypatch):
+def _cache(_shared_cache, monkeypatch, tmp_path):
     # one embedding cache for the module: the tiny settings share their equations, so only the first test embeds them
     monkeypatch.setenv("PROCTOR_CACHE", str(_shared_cache))
+    monkeypatch.setenv("PROCTOR_RUNS", str(tmp_path / "runs"))  # default run directories of `bon` / `eval`
 
 
-def invoke(*args):
-    return runner.invoke(APP, [str(a) for a in args])
-
-
-def last_json(result) -> dict:
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def test_bon_json():
-    obj = last_json(invoke("verify", "bon", *TINY, "--pool", "8", "--draws", "5", "--json"))
+def test_bon_json(tmp_path):
+    args = ["verify", "bon", *TINY, "--pool", "8", "--draws", "5", "--out", tmp_path / "run", "--json"]
+    first = invoke(*args)
+    obj = last_json(first)
+    assert "done" in first.stderr and (tmp_path / "run" / "report.html").is_file()
+    assert obj["run_dir"] == str(tmp_path / "run") and obj["title"] == "verifiers-arith"
+    again = invoke(*args)  # the same spec into the same run directory: resumed, nothing recomputed
+    assert "skip" in again.stderr and last_json(again)["curves"] == obj["curves"]
     assert obj["ns"] == [1, 2, 4, 8]
     assert set(obj["curves"]) == {"prm_min", "prm_product", "prm_last", "orm", "oracle", "majority"}
     at1 = {m: c[0]["value"] for m, c in obj["curves"].items()}

@@ -7,8 +7,15 @@ import pytest
 
 from proctor.errors import DataError
 from proctor.verifiers.perturb import annotated_results, evaluate_expression, perturb
-from proctor.verifiers.steps import (Solution, load_gsm8k, load_gsm8k_model_solutions, load_prm800k, load_solutions,
-                                     normalize_answer, write_trl_jsonl)
+from proctor.verifiers.steps import (
+    Solution,
+    load_gsm8k,
+    load_gsm8k_model_solutions,
+    load_prm800k,
+    load_solutions,
+    normalize_answer,
+    write_trl_jsonl,
+)
 
 PRM_FILES = ["prm800k-phase1-train-example.json", "prm800k-phase1-test-example.json",
              "prm800k-phase2-train-example.jsonl", "prm800k-phase2-test-example.json",

@@ -19,8 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from review import (HERE, judging_item, load_contracts, parse_review, review_prompt, step_accuracy,  # noqa: E402
-                    stepwise_row)
+from review import HERE, judging_item, load_contracts, parse_review, review_prompt, step_accuracy, stepwise_row  # noqa: E402
 
 
 def run_pipeline(reviewer, critic, judge, assistant, out: str | Path, rounds: int = 1, depth: int = 1,
@@ -29,7 +28,7 @@ def run_pipeline(reviewer, critic, judge, assistant, out: str | Path, rounds: in
     from proctor.constitution import load_constitution
     from proctor.constitution.critique import chains_from_run, revision_summary, revision_task
     from proctor.llm import run_task, write_jsonl
-    from proctor.rrm.pipeline import evaluate_assisted
+    from proctor.rrm.experiment import evaluate_assisted
 
     out = Path(out)
     clauses = load_contracts(contracts or HERE / "contracts.jsonl")
@@ -61,8 +60,8 @@ def run_pipeline(reviewer, critic, judge, assistant, out: str | Path, rounds: in
         rows.append(stepwise_row(clause, final))
         items.append(judging_item(clause, ch.final, final))
     n_steps = write_jsonl(rows, out / "steps.jsonl")
-    judging = (evaluate_assisted(items, judge, assistant, out / "judging", depth, mislead, seed, config=config)
-               if items else None)
+    judging = (evaluate_assisted(items, judge, assistant, out=out / "judging", depth=depth, mislead=mislead, seed=seed,
+                                 config=config) if items else None)
     summary = {
         "clauses": len(clauses), "with_issue": sum(bool(c["has_issue"]) for c in clauses), "seed": seed,
         "revision": revision_summary(chains),

@@ -28,3 +28,26 @@ def guard(fn):
             raise typer.Exit(130) from None
 
     return wrapper
+
+
+def guarded_copy(sub_app: typer.Typer, help: str | None = None) -> typer.Typer:
+    """A copy of a typer app whose every command (and group callback) body is wrapped in `guard`."""
+    cb = sub_app.registered_callback
+    invoke_alone = bool(cb and cb.invoke_without_command)
+    sub = typer.Typer(add_completion=False, no_args_is_help=not invoke_alone, help=help or sub_app.info.help)
+    if cb is not None and cb.callback is not None:
+        sub.callback(invoke_without_command=invoke_alone, help=help or sub_app.info.help)(guard(cb.callback))
+    for cmd in sub_app.registered_commands:
+        sub.command(cmd.name, help=cmd.help)(guard(cmd.callback))
+    for group in sub_app.registered_groups:
+        sub.add_typer(guarded_copy(group.typer_instance), name=group.name)
+    return sub
+
+
+def mount(app: typer.Typer, verb: str, target) -> None:
+    """Mount `target` under `app` as `verb`: a typer app becomes a group, a function one command; every command
+    body is wrapped in `guard` (one-line errors)."""
+    if isinstance(target, typer.Typer):
+        app.add_typer(guarded_copy(target), name=verb)
+    else:
+        app.command(verb)(guard(target))

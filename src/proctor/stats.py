@@ -1,13 +1,24 @@
-"""The percentile bootstrap of a mean, shared by every technique that reports an average over examples with a CI
-(judge accuracy, best-of-N accuracy, per-image debate wins, per-latent suppression effects)."""
+"""Intervals and bootstraps shared by every technique: `Interval` (a value with its CI) and the percentile
+bootstrap of a mean (judge accuracy, best-of-N accuracy, per-image debate wins, per-latent suppression effects)."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .w2s.pgr import Interval
+
+@dataclass(frozen=True)
+class Interval:
+    """A point estimate with the bounds of its confidence interval."""
+
+    value: float
+    lo: float
+    hi: float
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
 
 
 def bootstrap_mean(values, *, n_boot: int = 1000, level: float = 0.95, seed: int = 0) -> Interval:

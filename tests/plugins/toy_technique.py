@@ -30,6 +30,8 @@ class ToySpec(Spec):
     """Which piece kills its worker once."""
     kill_always: bool = False
     """Kill the worker on every attempt at `kill_piece` (a piece that can never finish)."""
+    delay: float = 0.0
+    """Seconds each unit takes (for tests of two runs into one folder at once)."""
 
     @property
     def title(self) -> str:
@@ -43,6 +45,10 @@ def run_shard(spec: ToySpec, store, on_unit, i: int) -> None:
         if spec.kill_marker and i == spec.kill_piece and not Path(spec.kill_marker).exists():
             Path(spec.kill_marker).write_text(str(os.getpid()))
             os.kill(os.getpid(), signal.SIGKILL)
+        if spec.delay:
+            import time
+
+            time.sleep(spec.delay)
         return {"value": i * i, "pid": os.getpid()}, {"x": np.arange(i + 1)}
 
     unit, computed = store.get_or_compute(spec.title, "square", {"toy": spec.title, "i": i}, compute)

@@ -2,6 +2,8 @@
 AI preference labels (RLAIF), TRL exports and the harmlessness / helpfulness change. LLM calls go through inspect-ai
 (`proctor.llm`); imports here are light.
 
+    spec.py          CAISpec: every setting and its default (read by `proctor cai` and suites)
+    experiment.py    revise / prefer / evaluate, each writing its files; run (the three stages as one unit)
     constitution.py  Constitution / Principle / ComparisonPrinciple, load_constitution, default_constitution
     cai_paper.py     load_cai_paper: the paper's own principles from the authors' JSON files (read, not shipped)
     redteam.py       red-team prompts (HH-RLHF harmless-base first human turns, or a JSONL file)
@@ -9,14 +11,22 @@ AI preference labels (RLAIF), TRL exports and the harmlessness / helpfulness cha
     preference.py    comparison_task: role judge, preference probability from logprobs else stated
     evaluate.py      rating_task + paired change with bootstrap CIs (harmlessness, helpfulness)
     export.py        TRL rows (messages; prompt/chosen/rejected + judge_probability), chain files
-    pipeline.py      revise / prefer / evaluate, each writing its files
-    suite.py         `type = "cai"` suite technique (one unit: the three stages)
+    summary.py       summarize(store, spec), headline, scorecard rows
+    report.py        the report section
+    technique.py     the registration (`type = "cai"`)
     tasks.py         the same tasks registered for `inspect eval` (imports inspect-ai)
-    cli.py           `proctor cai ...`
+    cli.py           `proctor cai principles | revise | prefer | evaluate | run`
 """
 
-from .constitution import (ComparisonPrinciple, Constitution, Principle, default_constitution, load_constitution,
-                           resolve_constitution)
+from .constitution import (
+    ComparisonPrinciple,
+    Constitution,
+    Principle,
+    default_constitution,
+    load_constitution,
+    resolve_constitution,
+)
+from .spec import CAISpec
 
-__all__ = ["ComparisonPrinciple", "Constitution", "Principle", "default_constitution", "load_constitution",
-           "resolve_constitution"]
+__all__ = ["CAISpec", "ComparisonPrinciple", "Constitution", "Principle", "default_constitution",
+           "load_constitution", "resolve_constitution"]

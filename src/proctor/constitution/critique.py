@@ -15,22 +15,12 @@ prompt, so a rerun samples the same ones (and inspect's response cache answers t
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import dataclass
 
+from ..llm.parse import extract_tag
 from .constitution import Constitution, sample_principle
 
-__all__ = ["extract_tag", "revision_task", "RevisionChain", "chains_from_run", "revision_summary"]
-
-
-def extract_tag(reply: str | None, tag: str) -> str | None:
-    """The content of the reply's single `<tag>...</tag>` (stripped); None if absent, repeated or empty."""
-    if not reply:
-        return None
-    found = re.findall(rf"<{tag}>(.*?)</{tag}>", reply, flags=re.IGNORECASE | re.DOTALL)
-    if len(found) != 1 or not found[0].strip():
-        return None
-    return found[0].strip()
+__all__ = ["revision_task", "RevisionChain", "chains_from_run", "revision_summary"]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,6 @@
-"""`proctor debate ...`: LLM oversight protocols (registered by the main CLI as `debate`).
+"""`proctor debate ...`: LLM oversight protocols (registered by the main CLI as `debate`). The protocol verb runs as a
+one-experiment suite (resumable, reported like `proctor run`); its options default to the spec's
+(proctor.debate.spec.DebateSpec).
 
     proctor debate --protocol debate --debater openai-api/local/qwen --judge openai-api/local/llama \
         --dataset quality_example [--rounds 2] [--sequential] [--limit 50] [--export prefs.jsonl] [--json]
@@ -8,146 +10,136 @@
     proctor debate pixels ...                                  pixel debate on MNIST (proctor.debate.pixels)
 
 Model names are inspect-ai's (openai-api/SERVICE/NAME with SERVICE_BASE_URL and SERVICE_API_KEY set, vllm/...,
-ollama/..., hf/PATH, openai/..., anthropic/...). Replies are cached (rerunning the same command re-sends only calls
-that never finished); logs go to --log-dir (open with `inspect view --log-dir DIR`). Every command takes `--json`:
-the last stdout line is then one JSON object. Model-written text is printed escaped.
+ollama/..., hf/PATH, openai/..., anthropic/...). Replies are cached and finished samples are kept in the run
+directory (--out), so rerunning the same command runs only the samples that never finished; inspect's logs go to
+RUN_DIR/inspect-logs (open with `inspect view --log-dir DIR`). Every command takes `--json`: the last stdout line is
+then one JSON object. Model-written text is printed escaped.
 """
 
 from __future__ import annotations
 
-import re
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from ..errors import ConfigError
-from ..jsonout import emit_json
+from ..options import spec_option
+from .spec import DebateSpec
 
 debate_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False,
                          help="Debate, consultancy, naive and expert judges on any inspect-ai model; pixel debate.")
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON summary object last.")]
-JudgeOpt = Annotated[Optional[str], typer.Option(help="Judge model (inspect name, e.g. openai-api/local/NAME).")]
-DataOpt = Annotated[str, typer.Option(help="quality_example, a local file (QuALITY or question/choices/answer), "
-                                           "or a Hub id.")]
-
-
-def safe(text: object, limit: int = 200) -> str:
-    s = _CONTROL.sub("", str(text))
-    return escape(s if len(s) <= limit else s[:limit] + "...")
-
-
-def _fmt(x) -> str:
-    return "undefined" if x is None or x != x else f"{x:.3f}"
-
-
-def _config(max_connections, max_retries, timeout, cache):
-    from ..llm.run import generate_config
-
-    return generate_config(cache=cache, max_connections=max_connections, max_retries=max_retries, timeout=timeout)
-
-
-def roles_for(protocol: str, debater: str | None, debater_b: str | None, judge: str | None) -> dict:
-    """The role bindings a protocol needs, or a ConfigError naming the missing option."""
-    if not judge:
-        raise ConfigError("--judge MODEL is required")
-    roles = {"judge": judge}
-    if protocol in ("debate", "consultancy"):
-        if not debater:
-            raise ConfigError(f"--protocol {protocol} needs --debater MODEL")
-        if protocol == "debate":
-            roles.update(debater_a=debater, debater_b=debater_b or debater)
-        else:
-            roles["consultant"] = debater
-    return roles
 
 
 @debate_app.callback(invoke_without_command=True)
 def debate_cmd(
     ctx: typer.Context,
     protocol: Annotated[str, typer.Option(help="naive | expert | consultancy | debate.")] = "debate",
-    debater: Annotated[Optional[str], typer.Option(help="Debater (both sides) / consultant model.")] = None,
-    debater_b: Annotated[Optional[str], typer.Option(help="A different model for debater B (cross-play).")] = None,
-    judge: JudgeOpt = None,
-    dataset: DataOpt = "quality_example",
-    split: Annotated[Optional[str], typer.Option(help="Hub split (default validation/dev/test/train).")] = None,
-    limit: Annotated[Optional[int], typer.Option(min=1, help="First N questions.")] = None,
-    rounds: Annotated[int, typer.Option(min=0, help="Debate rebuttal rounds / consultancy questions.")] = 2,
-    sequential: Annotated[bool, typer.Option(help="Sequential debate rounds (default simultaneous).")] = False,
-    swap: Annotated[bool, typer.Option("--swap/--no-swap", help="Alternate answer positions.")] = True,
-    word_limit: int = 150,
-    logprobs: Annotated[bool, typer.Option(help="Judge confidence from token log-probabilities.")] = False,
-    prompts: Annotated[Optional[str], typer.Option(help="Folder of .jinja files overriding the prompts.")] = None,
-    log_dir: Annotated[str, typer.Option(help="inspect log folder.")] = "logs/debate",
-    max_connections: Annotated[Optional[int], typer.Option(min=1, help="Concurrent requests per model.")] = None,
-    max_retries: Annotated[Optional[int], typer.Option(min=0)] = None,
-    timeout: Annotated[Optional[int], typer.Option(min=1, help="Seconds per model call incl. retries.")] = None,
-    cache: Annotated[bool, typer.Option("--cache/--no-cache", help="inspect's response cache.")] = True,
-    reuse: Annotated[bool, typer.Option("--reuse/--no-reuse", help="Reuse finished samples of earlier runs "
-                                                                    "with the same settings in --log-dir.")] = True,
+    debater: Annotated[Optional[str], spec_option(DebateSpec, "debater")] = None,
+    debater_b: Annotated[Optional[str], spec_option(DebateSpec, "debater_b")] = None,
+    judge: Annotated[Optional[str], spec_option(DebateSpec, "judge")] = None,
+    dataset: Annotated[Optional[str], spec_option(DebateSpec, "dataset")] = None,
+    split: Annotated[Optional[str], spec_option(DebateSpec, "split")] = None,
+    limit: Annotated[Optional[int], spec_option(DebateSpec, "limit", min=1)] = None,
+    rounds: Annotated[Optional[int], spec_option(DebateSpec, "rounds", min=0)] = None,
+    sequential: Annotated[Optional[bool], spec_option(DebateSpec, "sequential", "--sequential/--no-sequential")] = None,
+    swap: Annotated[Optional[bool], spec_option(DebateSpec, "swap", "--swap/--no-swap")] = None,
+    word_limit: Annotated[Optional[int], spec_option(DebateSpec, "word_limit")] = None,
+    logprobs: Annotated[Optional[bool], spec_option(DebateSpec, "logprobs", "--logprobs/--no-logprobs")] = None,
+    prompts: Annotated[Optional[str], spec_option(DebateSpec, "prompts")] = None,
+    max_connections: Annotated[Optional[int], spec_option(DebateSpec, "max_connections", min=1)] = None,
+    max_retries: Annotated[Optional[int], spec_option(DebateSpec, "max_retries", min=0)] = None,
+    timeout: Annotated[Optional[int], spec_option(DebateSpec, "timeout", min=1)] = None,
+    cache: Annotated[Optional[bool], spec_option(DebateSpec, "cache", "--cache/--no-cache")] = None,
     export: Annotated[Optional[str], typer.Option(help="Write judged debates as TRL preference JSONL here.")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Run directory (default: derived from the spec).")] = None,
     as_json: JsonOpt = False,
 ):
     """Run one oversight protocol over a data set and print the judge's accuracy (with a 95% bootstrap CI)."""
     if ctx is not None and ctx.invoked_subcommand is not None:
         return
-    from .data import load_items
-    from .judged import run_protocol
-    from .metrics import summarize_records
-    from .protocols import ProtocolConfig
+    import time
 
-    cfg = ProtocolConfig(protocol, rounds=rounds, sequential=sequential, word_limit=word_limit, swap=swap,
-                         logprobs=logprobs, prompts=prompts)
-    from ..llm.run import role_model
+    from ..errors import ConfigError
+    from ..jsonout import emit_json
+    from ..options import spec_from_options
+    from ..runs.executor import run_one
+    from ..runs.store import RunStore
+    from ..term import err, fmt_ci, fmt_num, out, safe
+    from .experiment import newest_log, plan, role_models, roles_for
+    from .protocols import PROTOCOLS
 
+    if protocol not in PROTOCOLS:
+        raise ConfigError(f"--protocol: unknown protocol {protocol!r}; choose one of {', '.join(PROTOCOLS)}")
     roles = roles_for(protocol, debater, debater_b, judge)
-    items = load_items(dataset, split=split, limit=limit)
-    config = _config(max_connections, max_retries, timeout, cache)
-    models = {role: role_model(name, config) for role, name in roles.items()}  # a bad name fails before any output
-    err.print(f"{protocol}: {len(items)} questions from {safe(dataset)}; roles "
+    spec = spec_from_options(DebateSpec, protocols=[protocol], debater=debater, debater_b=debater_b, judge=judge,
+                             dataset=dataset, split=split, limit=limit, rounds=rounds, sequential=sequential,
+                             swap=swap, word_limit=word_limit, logprobs=logprobs, prompts=prompts,
+                             max_connections=max_connections, max_retries=max_retries, timeout=timeout, cache=cache)
+    items, _ = plan(spec)
+    role_models(spec)  # a bad model name fails here, before the run directory is touched; the run reuses them
+    err.print(f"{protocol}: {len(items)} questions from {safe(spec.dataset)}; roles "
               + ", ".join(f"{k}={safe(v)}" for k, v in roles.items()))
-    recs, run = run_protocol(items, cfg, models, log_dir=log_dir, config=config, reuse=reuse)
-    s = summarize_records(recs)
-    ci = escape(f"[{_fmt(s['ci'][0])}, {_fmt(s['ci'][1])}]")  # "[undefined, ...]" would read as rich markup
-    out.print(f"judge accuracy {_fmt(s['accuracy'])} {ci} on {s['valid']} "
+    started = time.time()
+    summary, run_dir = run_one(spec, out_dir, err)
+    with RunStore(run_dir) as store:
+        recs = sorted((u.result for u in store.units(experiment=spec.title, kind="judged")
+                       if u.result["protocol"] == protocol), key=lambda r: r["index"])
+        reused = sum(1 for u in store.units(experiment=spec.title, kind="judged")
+                     if u.result["protocol"] == protocol and u.finished_at < started)
+    if protocol in summary["protocols"]:
+        s = dict(summary["protocols"][protocol])
+    else:
+        from .metrics import summarize_records
+
+        s = summarize_records([], seed=spec.seed)
+    unfinished = summary["units_planned"] - summary["units_done"]  # samples whose model calls failed this time
+    s["samples"] += unfinished
+    s["failed"] += unfinished
+    log = newest_log(run_dir)
+    out.print(f"judge accuracy {fmt_num(s['accuracy'])} {safe(fmt_ci(s['ci']))} on {s['valid']} "
               f"valid verdicts; {s['invalid']} invalid, {s['failed']} failed of {s['samples']} samples"
-              + (f" ({run.reused} reused from earlier logs)" if run.reused else ""))
+              + (f" ({reused} finished in earlier runs)" if reused else ""))
     if "by_assignment" in s:
         ba = s["by_assignment"]
         who = "consultant" if protocol == "consultancy" else "debater A"
-        out.print(f"  {who} assigned right: {_fmt(ba['right']['accuracy'])} (n={ba['right']['n']}); "
-                  f"wrong: {_fmt(ba['wrong']['accuracy'])} (n={ba['wrong']['n']})")
-    out.print(f"  ECE {_fmt(s['ece'])}; quotes verified {s['quotes']['verified']}/{s['quotes']['total']}; "
-              f"log {safe(run.location)}")
+        out.print(f"  {who} assigned right: {fmt_num(ba['right']['accuracy'])} (n={ba['right']['n']}); "
+                  f"wrong: {fmt_num(ba['wrong']['accuracy'])} (n={ba['wrong']['n']})")
+    out.print(f"  ECE {fmt_num(s['ece'])}; quotes verified {s['quotes']['verified']}/{s['quotes']['total']}; "
+              f"log {safe(log or '-', 1000)}")
     exported = None
     if export:
         from .export import export_preferences
 
         exported = export_preferences(recs, export)
-        out.print(f"  {exported} preference rows -> {safe(export)}")
+        out.print(f"  {exported} preference rows -> {safe(export, 1000)}")
+    out.print(f"report: {safe(run_dir / 'report.html', 1000)}")
     if as_json:
-        emit_json({"protocol": protocol, "dataset": dataset, "roles": roles, **s, "log": run.location,
-                   "reused": run.reused, "exported": exported})
+        emit_json({"protocol": protocol, "dataset": spec.dataset, "roles": roles, **s, "log": log,
+                   "reused": reused, "exported": exported, "run_dir": str(run_dir),
+                   "report": str(run_dir / "report.html")})
 
 
 @debate_app.command("tournament")
 def tournament_cmd(
     debater: Annotated[list[str], typer.Option(help="NAME=MODEL, at least two.")],
-    judge: JudgeOpt = None, dataset: DataOpt = "quality_example",
-    split: Annotated[Optional[str], typer.Option()] = None,
-    limit: Annotated[Optional[int], typer.Option(min=1)] = None,
-    rounds: Annotated[int, typer.Option(min=0)] = 1,
-    log_dir: str = "logs/debate-tournament",
-    max_connections: Annotated[Optional[int], typer.Option(min=1)] = None,
+    judge: Annotated[Optional[str], spec_option(DebateSpec, "judge")] = None,
+    dataset: Annotated[Optional[str], spec_option(DebateSpec, "dataset")] = None,
+    split: Annotated[Optional[str], spec_option(DebateSpec, "split")] = None,
+    limit: Annotated[Optional[int], spec_option(DebateSpec, "limit", min=1)] = None,
+    rounds: Annotated[Optional[int], spec_option(DebateSpec, "rounds", min=0)] = None,
+    log_dir: Annotated[str, typer.Option(help="inspect log folder.")] = "logs/debate-tournament",
+    max_connections: Annotated[Optional[int], spec_option(DebateSpec, "max_connections", min=1)] = None,
     as_json: JsonOpt = False,
 ):
     """Cross-play every ordered pair of debaters; Elo (Bradley-Terry) persuasiveness with 95% CIs."""
+    from ..errors import ConfigError
+    from ..jsonout import emit_json
+    from ..options import spec_from_options
+    from ..term import fmt_ci, out, safe
     from .data import load_items
+    from .experiment import generate_config
     from .tournament import run_tournament
 
     players = {}
@@ -160,12 +152,13 @@ def tournament_cmd(
         raise ConfigError("a tournament needs at least two --debater NAME=MODEL")
     if not judge:
         raise ConfigError("--judge MODEL is required")
-    items = load_items(dataset, split=split, limit=limit)
-    res = run_tournament(items, players, judge, rounds=rounds, log_dir=log_dir,
-                         config=_config(max_connections, None, None, True))
+    spec = spec_from_options(DebateSpec, protocols=["debate"], judge=judge, dataset=dataset, split=split, limit=limit,
+                             rounds=rounds, max_connections=max_connections)
+    items = load_items(spec.dataset, split=spec.split, limit=spec.limit)
+    res = run_tournament(items, players, judge, rounds=spec.rounds, log_dir=log_dir, config=generate_config(spec))
     for name, r in sorted(res["elo"].items(), key=lambda kv: -kv[1]["elo"]):
-        ci = escape(f"[{r['lo']:.0f}, {r['hi']:.0f}]")
-        out.print(f"{safe(name):20s} Elo {r['elo']:.0f} {ci}  wins {r['wins']}/{r['games']}")
+        out.print(f"{safe(name):20s} Elo {r['elo']:.0f} {safe(fmt_ci((r['lo'], r['hi']), 0))}  "
+                  f"wins {r['wins']}/{r['games']}")
     if as_json:
         emit_json(res)
 

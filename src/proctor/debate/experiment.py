@@ -103,9 +103,9 @@ def run(spec: DebateSpec, store, on_unit) -> None:
             configs = [unit_config(spec, p, it, i, roles[p]) for i, it in enumerate(items)]
             found = [store.get(unit_key(c)) for c in configs]
             todo = [(i, it) for i, it in enumerate(items) if found[i] is None]
-            for unit in found:
+            for i, unit in enumerate(found):
                 if unit is not None:
-                    on_unit(spec.title, unit, False)
+                    on_unit(f"{p} sample {i}", unit, False)
             if not todo:
                 continue
             cfg = ProtocolConfig(p, rounds=spec.rounds, sequential=spec.sequential, word_limit=spec.word_limit,
@@ -120,7 +120,7 @@ def run(spec: DebateSpec, store, on_unit) -> None:
                 if rec is None or rec["failed"]:
                     continue  # not stored: the next run tries this sample again
                 unit, computed = store.get_or_compute(spec.title, "judged", configs[i], lambda rec=rec: (rec, {}))
-                on_unit(spec.title, unit, computed)
+                on_unit(f"{p} sample {i}", unit, computed)
     finally:
         _models.clear()
 

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..llm.stats import bootstrap_accuracy, expected_calibration_error, reliability_bins
+from ..llm.stats import expected_calibration_error, reliability_bins
+from ..stats import bootstrap_mean
+
+N_BOOT = 2000
+"""Bootstrap resamples of the judged samples for each accuracy's CI."""
 
 
 def _acc(recs: list[dict], seed: int) -> dict:
-    iv = bootstrap_accuracy([1.0 if r["correct"] else 0.0 for r in recs], seed=seed)
+    iv = bootstrap_mean([1.0 if r["correct"] else 0.0 for r in recs], n_boot=N_BOOT, seed=seed)
     return {"accuracy": iv.value, "ci": [iv.lo, iv.hi], "n": len(recs)}
 
 

@@ -20,7 +20,7 @@ every four samples.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 
 from ..errors import ConfigError
 from ..llm.confidence import judge_confidence
@@ -42,6 +42,7 @@ class ProtocolConfig:
 
     protocol: str = "debate"
     """naive | expert | consultancy | debate."""
+    _: KW_ONLY
     rounds: int = 2
     """Debate: rebuttal rounds R after the openings. Consultancy: judge questions after the opening."""
     sequential: bool = False

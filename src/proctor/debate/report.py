@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 from ..report import Figure, Sample, Section, Table, figure_png
+from ..term import fmt_ci, fmt_num
 from .quotes import QUOTE
 
 PROTOCOL_NAMES = {"naive": "naive judge (no passage)", "expert": "expert judge (reads passage)",
@@ -19,13 +20,8 @@ PROTOCOL_NAMES = {"naive": "naive judge (no passage)", "expert": "expert judge (
 
 
 def _pct(x) -> str | None:
-    return None if x is None or not math.isfinite(x) else f"{100 * x:.1f}"
-
-
-def _ci(ci) -> str | None:
-    if not ci or any(v is None or not math.isfinite(v) for v in ci):
-        return None
-    return f"[{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]"
+    """A fraction as percent for a table cell; None (shown as missing) where there is no number."""
+    return None if x is None or not math.isfinite(x) else fmt_num(100 * x, 1)
 
 
 def marked_text(text: str, quotes: list[dict]) -> str:
@@ -80,13 +76,18 @@ def _reliability_figure(by_protocol: dict) -> Figure | None:
     return Figure("Judge reliability", png, "Accuracy per confidence bin (10 equal-width bins).")
 
 
+def sections(summary: dict) -> list[Section]:
+    """The report's LLM-debate section."""
+    return [debate_section(summary)]
+
+
 def debate_section(summary: dict) -> Section:
     by = summary.get("protocols", {})
     rows = []
     for p, s in by.items():
         ba = s.get("by_assignment", {})
         rows.append([PROTOCOL_NAMES.get(p, p), s["samples"], s["valid"], s["invalid"], s["failed"],
-                     _pct(s["accuracy"]), _ci(s["ci"]),
+                     _pct(s["accuracy"]), fmt_ci(s["ci"], 1, scale=100),
                      _pct(ba["right"]["accuracy"]) if ba else None, _pct(ba["wrong"]["accuracy"]) if ba else None,
                      s["ece"] if math.isfinite(s.get("ece", math.nan)) else None,
                      f"{s['quotes']['verified']}/{s['quotes']['total']}" if s["quotes"]["total"] else None])
@@ -96,7 +97,7 @@ def debate_section(summary: dict) -> Section:
                             "failed = the sample's model calls kept failing (retried on the next run).")]
     if summary.get("elo"):
         tables.append(Table(["debater", "Elo", "95% CI", "wins", "games"],
-                            [[n, round(r["elo"]), f"[{r['lo']:.0f}, {r['hi']:.0f}]", r["wins"], r["games"]]
+                            [[n, round(r["elo"]), fmt_ci((r["lo"], r["hi"]), 0), r["wins"], r["games"]]
                              for n, r in sorted(summary["elo"].items(), key=lambda kv: -kv[1]["elo"])],
                             caption="Bradley-Terry fit of cross-play wins, Elo scale (400/ln 10); bootstrap CI."))
     figs = [f for f in [_reliability_figure(by)] if f is not None]

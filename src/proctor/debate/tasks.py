@@ -18,7 +18,8 @@ except ImportError:  # pragma: no cover
         return fn
 
 
-def _task(protocol: str, dataset: str, split, limit, rounds, sequential, swap, word_limit, logprobs, prompts, cache):
+def _task(protocol: str, dataset: str, split, *, limit, rounds, sequential, swap, word_limit, logprobs, prompts,
+          cache):
     from .data import load_items
     from .protocols import ProtocolConfig, protocol_task
 
@@ -28,30 +29,34 @@ def _task(protocol: str, dataset: str, split, limit, rounds, sequential, swap, w
 
 
 @task
-def debate(dataset: str = "quality_example", split: str | None = None, limit: int | None = None, rounds: int = 2,
+def debate(dataset: str = "quality_example", split: str | None = None, limit: int | None = None, *, rounds: int = 2,
            sequential: bool = False, swap: bool = True, word_limit: int = 150, logprobs: bool = False,
            prompts: str | None = None, cache: bool = True, protocol: str = "debate"):
     """Debate (Algorithm 18.7.1): roles debater_a, debater_b, judge. `protocol` may name another protocol."""
-    return _task(protocol, dataset, split, limit, rounds, sequential, swap, word_limit, logprobs, prompts, cache)
+    return _task(protocol, dataset, split, limit=limit, rounds=rounds, sequential=sequential, swap=swap,
+                 word_limit=word_limit, logprobs=logprobs, prompts=prompts, cache=cache)
 
 
 @task
-def consultancy(dataset: str = "quality_example", split: str | None = None, limit: int | None = None,
+def consultancy(dataset: str = "quality_example", split: str | None = None, limit: int | None = None, *,
                 rounds: int = 2, swap: bool = True, word_limit: int = 150, logprobs: bool = False,
                 prompts: str | None = None, cache: bool = True):
     """Consultancy with judge questions: roles consultant, judge."""
-    return _task("consultancy", dataset, split, limit, rounds, False, swap, word_limit, logprobs, prompts, cache)
+    return _task("consultancy", dataset, split, limit=limit, rounds=rounds, sequential=False, swap=swap,
+                 word_limit=word_limit, logprobs=logprobs, prompts=prompts, cache=cache)
 
 
 @task
-def naive_judge(dataset: str = "quality_example", split: str | None = None, limit: int | None = None,
+def naive_judge(dataset: str = "quality_example", split: str | None = None, limit: int | None = None, *,
                 swap: bool = True, logprobs: bool = False, prompts: str | None = None, cache: bool = True):
     """The judge alone, without the passage (lower baseline): role judge."""
-    return _task("naive", dataset, split, limit, 0, False, swap, 150, logprobs, prompts, cache)
+    return _task("naive", dataset, split, limit=limit, rounds=0, sequential=False, swap=swap, word_limit=150,
+                 logprobs=logprobs, prompts=prompts, cache=cache)
 
 
 @task
-def expert_judge(dataset: str = "quality_example", split: str | None = None, limit: int | None = None,
+def expert_judge(dataset: str = "quality_example", split: str | None = None, limit: int | None = None, *,
                  swap: bool = True, logprobs: bool = False, prompts: str | None = None, cache: bool = True):
     """The judge reading the passage (upper baseline): role judge."""
-    return _task("expert", dataset, split, limit, 0, False, swap, 150, logprobs, prompts, cache)
+    return _task("expert", dataset, split, limit=limit, rounds=0, sequential=False, swap=swap, word_limit=150,
+                 logprobs=logprobs, prompts=prompts, cache=cache)

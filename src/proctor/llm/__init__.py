@@ -19,6 +19,7 @@ Running tasks (`proctor.llm.run`)
 Parsing replies strictly (`proctor.llm.parse`): the format is `<answer>A</answer>` + `<probability>0.8</probability>`
     parse_choice(reply, labels=("A", "B")) -> "A" | "B" | None      (None = invalid, never guessed)
     parse_probability(reply) -> float in [0, 1] | None
+    extract_tag(reply, tag) -> the content of the reply's single <tag>...</tag> | None
     ANSWER_FORMAT       the instruction prompts include so that replies parse
 
 Confidence (`proctor.llm.confidence`)
@@ -31,8 +32,7 @@ Prompts (`proctor.llm.prompts`)
 Training-data export in TRL column names (`proctor.llm.trl`)
     preference_row(prompt, chosen, rejected, **extra) ; messages_row(messages, **extra) ; write_jsonl(rows, path)
 
-Statistics (`proctor.llm.stats`)
-    bootstrap_accuracy(correct, n_boot=2000, level=0.95, seed=0) -> Interval(value, lo, hi)
+Calibration (`proctor.llm.stats`; an accuracy's CI is `proctor.stats.bootstrap_mean` of the 0/1 outcomes)
     expected_calibration_error(confidence, correct, n_bins=10) ; reliability_bins(confidence, correct, n_bins=10)
 
 Test doubles (`proctor.llm.mock`, `proctor.llm.local_server`)
@@ -49,11 +49,11 @@ from typing import Any
 _EXPORTS = {
     "generate_config": "run", "role_model": "run", "run_task": "run", "TaskRun": "run", "require_inspect": "run",
     "finished_samples": "run",
-    "parse_choice": "parse", "parse_probability": "parse", "ANSWER_FORMAT": "parse",
+    "parse_choice": "parse", "parse_probability": "parse", "ANSWER_FORMAT": "parse", "extract_tag": "parse",
     "judge_confidence": "confidence", "confidence_from_logprobs": "confidence",
     "PromptTemplates": "prompts",
     "preference_row": "trl", "messages_row": "trl", "write_jsonl": "trl",
-    "bootstrap_accuracy": "stats", "expected_calibration_error": "stats", "reliability_bins": "stats",
+    "expected_calibration_error": "stats", "reliability_bins": "stats",
     "scripted_model": "mock",
 }
 

@@ -57,3 +57,13 @@ def parse_probability(reply: str | None) -> float | None:
     if not (math.isfinite(value) and 0.0 <= value <= 1.0):
         return None
     return value
+
+
+def extract_tag(reply: str | None, tag: str) -> str | None:
+    """The content of the reply's single `<tag>...</tag>` (stripped); None if absent, repeated or empty."""
+    if not reply:
+        return None
+    found = re.findall(rf"<{tag}>(.*?)</{tag}>", reply, flags=re.IGNORECASE | re.DOTALL)
+    if len(found) != 1 or not found[0].strip():
+        return None
+    return found[0].strip()

@@ -1,7 +1,6 @@
-"""Accuracy with a bootstrap CI, expected calibration error and reliability bins for judges.
-
-`bootstrap_accuracy` resamples examples with replacement (percentile interval), as `proctor.w2s.pgr` does for PGR,
-and returns the same `Interval`. ECE (Guo et al. 2017, eq. 3 / Naeini et al. 2015) with B equal-width bins:
+"""A judge's calibration: expected calibration error and reliability bins (accuracy with its bootstrap CI is
+`proctor.stats.bootstrap_mean` of the 0/1 outcomes). ECE (Guo et al. 2017, eq. 3 / Naeini et al. 2015) with B
+equal-width bins:
 
     ECE = sum_b (n_b / n) * | acc(b) - conf(b) |
 """
@@ -12,16 +11,6 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-
-from ..w2s.pgr import Interval
-
-
-def bootstrap_accuracy(correct: Sequence[float], *, n_boot: int = 2000, level: float = 0.95,
-                       seed: int = 0) -> Interval:
-    """Mean of 0/1 outcomes with a percentile-bootstrap CI; NaN interval for an empty list."""
-    from ..stats import bootstrap_mean
-
-    return bootstrap_mean(list(correct), n_boot=n_boot, level=level, seed=seed)
 
 
 def reliability_bins(confidence: Sequence[float], correct: Sequence[float], n_bins: int = 10) -> list[dict]:

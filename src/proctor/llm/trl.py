@@ -15,6 +15,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+from ..atomic import write_atomic
 from ..errors import DataError
 
 ROLES = ("system", "user", "assistant")
@@ -47,11 +48,6 @@ def write_jsonl(rows: Iterable[Mapping], path: str | os.PathLike) -> int:
     """Write rows to `path` as JSONL (atomic); returns the number of rows."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    n = 0
-    with open(tmp, "w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-            n += 1
-    os.replace(tmp, path)
-    return n
+    rows = [json.dumps(row, ensure_ascii=False) + "\n" for row in rows]
+    write_atomic(path, "".join(rows))
+    return len(rows)

@@ -7,7 +7,7 @@ keeps the first k blocks (a smaller model of the same family). Runs on `proctor.
 Speed: texts are tokenized once; each epoch's batches group examples of similar length (shuffled buckets), so
 little time goes to padding.
 
-    from proctor.w2s.finetune import FineTunedClassifier
+    from proctor.models.finetune import FineTunedClassifier
     clf = FineTunedClassifier("minilm", epochs=2).fit(texts, soft_labels)
 """
 
@@ -60,7 +60,7 @@ def set_attention_dropout(model: torch.nn.Module, p: float) -> int:
 class FineTunedClassifier(ClassifierMixin, BaseEstimator):
     """A transformer fine-tuned end to end on hard or soft labels (scikit-learn contract; X is a list of texts)."""
 
-    def __init__(self, model="minilm", layers=None, pooling="mean", max_length=128, epochs=2.0, batch_size=32,
+    def __init__(self, model="minilm", *, layers=None, pooling="mean", max_length=128, epochs=2.0, batch_size=32,
                  lr=5e-5, weight_decay=0.01, dropout=0.1, attention_dropout=0.0, lr_schedule="cosine", loss="xent", a_max=0.75,
                  warmup_frac=0.2, random_state=0, progress=None):
         self.model = model

@@ -59,7 +59,7 @@ class _TorchProbe(ClassifierMixin, BaseEstimator):
 class LinearProbe(_TorchProbe):
     """Logistic regression on frozen features, in torch (so it can train on soft labels with the aux loss)."""
 
-    def __init__(self, loss="xent", epochs=10, batch_size=32, lr=1e-3, weight_decay=1e-2, a_max=0.75,
+    def __init__(self, *, loss="xent", epochs=10, batch_size=32, lr=1e-3, weight_decay=1e-2, a_max=0.75,
                  warmup_frac=0.2, random_state=0):
         self.loss = loss
         self.epochs = epochs
@@ -82,7 +82,7 @@ class LinearProbe(_TorchProbe):
 class MLPProbe(_TorchProbe):
     """One hidden layer (GELU, dropout) on frozen features."""
 
-    def __init__(self, hidden=256, dropout=0.1, loss="xent", epochs=10, batch_size=32, lr=1e-3, weight_decay=1e-2,
+    def __init__(self, *, hidden=256, dropout=0.1, loss="xent", epochs=10, batch_size=32, lr=1e-3, weight_decay=1e-2,
                  a_max=0.75, warmup_frac=0.2, random_state=0):
         self.hidden = hidden
         self.dropout = dropout

@@ -8,7 +8,19 @@ inspect-ai, and length-controlled rewards.
     mon = StreamMonitor(cal)
     alarms = mon.update("model reply", prompt="user prompt")
 
-CLI: `proctor monitor watch | calibrate | eval | sycophancy | lc | bias | metrics` (see `proctor.monitor.cli`).
+    spec.py           MonitorSpec: the detector evaluation's settings and defaults (`type = "monitor"`), QUICK
+    experiment.py     the detector evaluation on injected drifts: evaluate, run(spec, store, on_unit)
+    summary.py        summarize(store, spec), headline, scorecard rows
+    report.py         report sections (evaluation, watched stream, length control, sycophancy)
+    technique.py      the registration (`type = "monitor"`, `proctor monitor`)
+    cli.py            `proctor monitor watch | calibrate | eval | sycophancy | lc | bias | metrics`
+    registry.py       per-response metrics (metrics.py: the built-in ones)
+    calibrate.py      thresholds at a target false-alarm rate
+    changepoint.py    online detectors (CUSUM, Page-Hinkley); twosample.py: window tests
+    stream.py         StreamMonitor; watch.py: following a growing JSONL file, crash-safe
+    drifts.py         injected drifts; responses.py: HH-RLHF replies and JSONL rows
+    sycophancy.py     paired-prompt sycophancy through inspect-ai
+    lengthcontrol.py  AlpacaEval 2 length control; reward.py: length-penalised rewards and length bias
 """
 
 import importlib
@@ -19,7 +31,7 @@ _EXPORTS = {
     "Calibration": "calibrate", "calibrate": "calibrate",
     "cusum_alarms": "changepoint", "page_hinkley_alarms": "changepoint",
     "DRIFTS": "drifts", "inject_stream": "drifts",
-    "DriftCase": "harness", "HarnessConfig": "harness", "evaluate": "harness",
+    "DriftCase": "spec", "MonitorSpec": "spec", "HarnessConfig": "experiment", "evaluate": "experiment",
     "alpacaeval_correlations": "lengthcontrol", "fit_length_controlled": "lengthcontrol",
     "Doc": "registry", "compute_metrics": "registry", "get_metric": "registry", "make_doc": "registry",
     "metric_names": "registry", "register_metric": "registry",
@@ -37,7 +49,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "DRIFTS", "Alarm", "Calibration", "Doc", "DriftCase", "HarnessConfig", "LengthPenalisedReward", "StreamMonitor",
+    "DRIFTS", "Alarm", "Calibration", "Doc", "DriftCase", "HarnessConfig", "LengthPenalisedReward", "MonitorSpec",
+    "StreamMonitor",
     "alpacaeval_correlations", "alpha_for_zero_slope", "calibrate", "chi2_statistic", "compute_metrics",
     "cusum_alarms", "evaluate", "fit_length_controlled", "get_metric", "inject_stream", "ks_statistic", "length_bias",
     "make_doc", "metric_names", "page_hinkley_alarms", "pairwise_length_bias", "psi", "register_metric",

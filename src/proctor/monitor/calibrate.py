@@ -27,17 +27,18 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from proctor.errors import DataError
+from proctor.errors import ConfigError, DataError
 
 from .changepoint import DETECTORS
 from .twosample import STATISTICS
 
-__all__ = ["Calibration", "MetricReference", "calibrate", "detector_threshold", "window_threshold"]
+__all__ = ["Calibration", "MetricReference", "calibrate", "calibrate_reference", "detector_threshold",
+           "window_threshold"]
 
 _SD_FLOOR = 1e-6
 
 
-def detector_threshold(x_ref: np.ndarray, detector: str, target_per_10k: float, rng: np.random.Generator,
+def detector_threshold(x_ref: np.ndarray, detector: str, target_per_10k: float, *, rng: np.random.Generator,
                        n_sim: int | None = None, params: Mapping[str, float] | None = None,
                        n_boot: int = 10) -> float:
     """Smallest threshold whose alarm rate on an i.i.d. resample of the raw reference values `x_ref`, standardized
@@ -82,7 +83,7 @@ def detector_threshold(x_ref: np.ndarray, detector: str, target_per_10k: float, 
     return hi
 
 
-def window_threshold(reference: np.ndarray, statistic: str, window: int, target_per_10k: float,
+def window_threshold(reference: np.ndarray, statistic: str, window: int, *, target_per_10k: float,
                      rng: np.random.Generator, n_windows: int = 2000, block: int = 20) -> float:
     """(1 - p) quantile of the window statistic under no drift, p = target * window / 10k.
 
@@ -183,8 +184,33 @@ def calibrate(values: Mapping[str, np.ndarray], kinds: Mapping[str, str], *, tar
         sample = np.sort(ok if ok.size <= max_sample else rng.choice(ok, max_sample, replace=False))
         refs[m] = MetricReference(m, kinds[m], mean, sd, int(ok.size), sample.tolist())
         for d in detectors:
-            thresholds[f"{d}:{m}"] = detector_threshold(ok, d, per_pair, rng, n_sim=n_sim)
+            thresholds[f"{d}:{m}"] = detector_threshold(ok, d, per_pair, rng=rng, n_sim=n_sim)
         for s in statistics:
             if kinds[m] in STATISTICS[s][1]:
-                thresholds[f"{s}:{m}"] = window_threshold(sample, s, window, per_pair, rng)
+                thresholds[f"{s}:{m}"] = window_threshold(sample, s, window, target_per_10k=per_pair, rng=rng)
     return Calibration(target_per_10k, per_pair, window, refs, thresholds, params, n_ref, seed)
+
+
+def calibrate_reference(reference: str, *, metrics: Sequence[str] | None, target_per_10k: float, window: int,
+                        detectors: Sequence[str], statistics: Sequence[str], seed: int, text_field: str | None = None,
+                        prompt_field: str | None = None) -> tuple[Calibration, str]:
+    """`calibrate` on a reference given by name: a JSONL file of responses, or "hh" (the HH-RLHF chosen replies).
+    Returns the calibration and a description of the reference; unknown names are a ConfigError."""
+    from .registry import compute_metrics, resolve
+    from .responses import reference_responses
+
+    specs = resolve(list(metrics) if metrics else None)
+    texts, prompts, source = reference_responses(reference, text_field, prompt_field)
+    vals = compute_metrics(texts, prompts, [s.name for s in specs])
+    for d in detectors:
+        if d not in DETECTORS:
+            raise ConfigError(f"unknown detector {d!r}; known: {', '.join(DETECTORS)}")
+    for s in statistics:
+        if s not in STATISTICS:
+            raise ConfigError(f"unknown window test {s!r}; known: {', '.join(STATISTICS)}")
+    if window < 10:
+        raise ConfigError("--window must be at least 10 responses")
+    if not target_per_10k > 0:
+        raise ConfigError("--false-alarms must be > 0 (alarms per 10k clean responses)")
+    return calibrate(vals, {s.name: s.kind for s in specs}, target_per_10k=target_per_10k, detectors=tuple(detectors),
+                     statistics=tuple(statistics), window=window, seed=seed), source

@@ -3,10 +3,14 @@
     proctor monitor metrics                                   list registered metrics
     proctor monitor calibrate REF.jsonl --out cal.json        thresholds at a target false-alarm rate
     proctor monitor watch FILE.jsonl --calibration cal.json   follow a growing file, print alarms, resumable
-    proctor monitor eval [--quick] [--out DIR]                detection delay / false alarms on injected drifts
+    proctor monitor eval [--quick] [--out DIR]                detection delay / false alarms on injected drifts,
+                                                              run like `proctor run` (resumable run directory)
     proctor monitor sycophancy --model PROVIDER/MODEL         paired-prompt sycophancy through inspect-ai
     proctor monitor lc                                        AlpacaEval 2 length-control reproduction
     proctor monitor bias SCORED.jsonl [--pairs]               reward (or preference label) vs length
+
+`eval` builds proctor.monitor.spec.MonitorSpec (its options default to the spec's) and runs it through
+proctor.runs.executor.run_one; the other commands are utilities over the library.
 
 Every command takes `--json`: the last stdout line is then one JSON object (NaN -> null). Text written by a model or a
 data file is never printed raw: control characters are stripped and rich markup escaped.
@@ -15,89 +19,32 @@ data file is never printed raw: control characters are stripped and rich markup 
 from __future__ import annotations
 
 import json
-import math
-import re
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from proctor.errors import ConfigError, DataError
-from ..jsonout import emit_json, finite as _finite
+from ..errors import ConfigError, DataError
+from ..jsonout import emit_json
+from ..options import spec_option
+from ..term import err, fmt_num, out, safe
+from .spec import QUICK, MonitorSpec
 
 monitor_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                           help="Reward-hacking monitor: metrics, drift alarms, sycophancy, length control.")
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def safe(text: object, limit: int = 200) -> str:
-    """Model- or data-written text, made safe for a terminal: control/bidi characters dropped, markup escaped."""
-    s = _CONTROL.sub("", str(text))
-    return escape(s if len(s) <= limit else s[:limit] + "...")
-
-
-
-
-
-
-def _fmt(x, digits: int = 3) -> str:
-    return "undefined" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{x:.{digits}f}"
 
 
 # -- calibration ------------------------------------------------------------------------------------------------------
-def _reference(ref: str, text_field: str | None, prompt_field: str | None) -> tuple[list[str], list[str | None], str]:
-    from .responses import hh_responses, response_from_row
+def _calibrate(reference: str, metrics: str | None, false_alarms: float, *, window: int, detectors: str,
+               statistics: str, seed: int, text_field: str | None = None, prompt_field: str | None = None):
+    """`calibrate_reference` with the options' comma-separated lists split."""
+    from .calibrate import calibrate_reference
 
-    if ref == "hh":
-        texts, prompts = hh_responses()
-        return texts, list(prompts), "HH-RLHF harmless-base chosen replies"
-    path = Path(ref)
-    if not path.is_file():
-        raise DataError(f"{path}: no such reference file (give a JSONL file, or 'hh')")
-    texts, prompts = [], []
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                t, p = response_from_row(json.loads(line), text_field, prompt_field)
-            except ValueError as e:
-                raise DataError(f"{path}:{lineno}: {e}") from None
-            texts.append(t)
-            prompts.append(p)
-    return texts, prompts, str(path)
-
-
-def build_calibration(ref: str, metrics: str | None, false_alarms: float, window: int, detectors: str,
-                      statistics: str, seed: int, text_field=None, prompt_field=None):
-    from .calibrate import calibrate
-    from .registry import compute_metrics, resolve
-
-    specs = resolve(None if not metrics else metrics.split(","))
-    texts, prompts, source = _reference(ref, text_field, prompt_field)
-    vals = compute_metrics(texts, prompts, [s.name for s in specs])
-    dets = tuple(d for d in detectors.split(",") if d)
-    stats = tuple(s for s in statistics.split(",") if s)
-    from .changepoint import DETECTORS
-    from .twosample import STATISTICS
-
-    for d in dets:
-        if d not in DETECTORS:
-            raise ConfigError(f"unknown detector {d!r}; known: {', '.join(DETECTORS)}")
-    for s in stats:
-        if s not in STATISTICS:
-            raise ConfigError(f"unknown window test {s!r}; known: {', '.join(STATISTICS)}")
-    if window < 10:
-        raise ConfigError("--window must be at least 10 responses")
-    if not false_alarms > 0:
-        raise ConfigError("--false-alarms must be > 0 (alarms per 10k clean responses)")
-    return calibrate(vals, {s.name: s.kind for s in specs}, target_per_10k=false_alarms, detectors=dets,
-                     statistics=stats, window=window, seed=seed), source
+    return calibrate_reference(reference, metrics=metrics.split(",") if metrics else None,
+                               target_per_10k=false_alarms, window=window,
+                               detectors=[d for d in detectors.split(",") if d],
+                               statistics=[s for s in statistics.split(",") if s], seed=seed,
+                               text_field=text_field, prompt_field=prompt_field)
 
 
 MetricsOpt = Annotated[Optional[str], typer.Option(help="Comma-separated metric names (default: all registered).")]
@@ -115,7 +62,7 @@ def metrics_cmd(as_json: JsonOpt = False):
 
     rows = [get_metric(n) for n in metric_names()]
     for s in rows:
-        out.print(f"{s.name:22s} {s.kind:10s} {'needs prompt ' if s.needs_prompt else ''}{escape(s.description)}")
+        out.print(f"{s.name:22s} {s.kind:10s} {'needs prompt ' if s.needs_prompt else ''}{safe(s.description, 1000)}")
     if as_json:
         emit_json({"metrics": [{"name": s.name, "kind": s.kind, "needs_prompt": s.needs_prompt} for s in rows]})
 
@@ -129,13 +76,13 @@ def calibrate(
     text_field: Optional[str] = None, prompt_field: Optional[str] = None, as_json: JsonOpt = False,
 ):
     """Calibrate every detector's threshold on clean reference responses at a target false-alarm rate."""
-    from .watch import write_atomic
+    from ..atomic import write_atomic
 
-    cal, source = build_calibration(reference, metrics, false_alarms, window, detectors, statistics, seed,
-                                    text_field, prompt_field)
+    cal, source = _calibrate(reference, metrics, false_alarms, window=window, detectors=detectors,
+                             statistics=statistics, seed=seed, text_field=text_field, prompt_field=prompt_field)
     write_atomic(out_path, json.dumps(cal.to_dict()))
     out.print(f"calibrated {len(cal.thresholds)} detector-metric pairs on {cal.n_reference:,} responses from "
-              f"{safe(source)}; {cal.per_pair_target:.3g} false alarms per 10k per pair -> {escape(str(out_path))}")
+              f"{safe(source)}; {cal.per_pair_target:.3g} false alarms per 10k per pair -> {safe(out_path, 1000)}")
     if as_json:
         emit_json({"calibration": str(out_path), "reference": source, "n_reference": cal.n_reference,
                    "target_per_10k": cal.target_per_10k, "per_pair_target": cal.per_pair_target,
@@ -170,7 +117,8 @@ def watch(
     as_json: JsonOpt = False,
 ):
     """Follow a growing JSONL file of responses, print drift alarms; restarts continue where the last run stopped."""
-    from .watch import calibration_digest, write_atomic
+    from ..atomic import write_atomic
+    from .watch import calibration_digest
     from .watch import follow as follow_file
 
     state = state or file.with_name(file.name + ".monitor-state.json")
@@ -185,8 +133,8 @@ def watch(
         elif reference is None:
             raise ConfigError("give --calibration FILE.json or --reference REF.jsonl (or --reference hh)")
         else:
-            cal, source = build_calibration(reference, metrics, false_alarms, window, "cusum,page_hinkley", "ks,chi2",
-                                            0, text_field, prompt_field)
+            cal, source = _calibrate(reference, metrics, false_alarms, window=window, detectors="cusum,page_hinkley",
+                                     statistics="ks,chi2", seed=0, text_field=text_field, prompt_field=prompt_field)
             write_atomic(saved, json.dumps(cal.to_dict()))
             err.print(f"calibrated on {cal.n_reference:,} responses from {safe(source)} "
                       f"(calibration {calibration_digest(cal)})")
@@ -196,14 +144,14 @@ def watch(
                   f"{a.threshold:.3g} (value {a.value:.3g})")
 
     def on_invalid(lineno, why):
-        err.print(f"{escape(str(file))}:{lineno}: skipped invalid line: {safe(why, 120)}")
+        err.print(f"{safe(file, 1000)}:{lineno}: skipped invalid line: {safe(why, 120)}")
 
     st = follow_file(file, cal, state_path=state, alarms_path=alarms, follow=follow, poll=poll,
                      idle_timeout=idle_timeout, batch_lines=batch_lines, max_lines=max_lines, text_field=text_field,
                      prompt_field=prompt_field, on_alarm=on_alarm, on_invalid=on_invalid)
     mon = st.monitor or {}
     out.print(f"{st.line:,} lines read ({st.valid:,} valid, {st.invalid:,} invalid), "
-              f"{mon.get('alarms_total', 0):,} alarms; state {escape(str(state))}")
+              f"{mon.get('alarms_total', 0):,} alarms; state {safe(state, 1000)}")
     if report is not None:
         from ..report import render_report
         from .report import watch_section
@@ -212,7 +160,7 @@ def watch(
         render_report(report, title="Proctor monitor: watched stream", meta={"file": str(file)},
                       sections=[watch_section(st.__dict__, log, str(file),
                                               {m: r.mean for m, r in cal.metrics.items()})])
-        out.print(f"report: {escape(str(report))}")
+        out.print(f"report: {safe(report, 1000)}")
     if as_json:
         emit_json({"file": str(file), "lines": st.line, "valid": st.valid, "invalid": st.invalid,
                    "offset": st.offset, "alarms": mon.get("alarms_total", 0),
@@ -223,42 +171,45 @@ def watch(
 # -- eval -------------------------------------------------------------------------------------------------------------
 @monitor_app.command("eval")
 def eval_cmd(
-    replicates: Annotated[int, typer.Option(min=1, help="Streams per drift.")] = 10,
-    clean_length: Annotated[int, typer.Option(min=1000, help="Clean responses for the false-alarm count.")] = 50_000,
-    target: Annotated[float, typer.Option(help="False alarms per 10k clean responses per pair.")] = 1.0,
-    window: int = 200, onset: int = 1000, horizon: int = 3000, seed: int = 0, metrics: MetricsOpt = None,
-    quick: Annotated[bool, typer.Option(help="3 replicates, 20k clean responses.")] = False,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Write DIR/report.html and DIR/eval.json.")] = None,
+    replicates: Annotated[Optional[int], spec_option(MonitorSpec, "replicates", min=1)] = None,
+    clean_length: Annotated[Optional[int], spec_option(MonitorSpec, "clean_length", min=1000)] = None,
+    target: Annotated[Optional[float], spec_option(MonitorSpec, "target_per_10k", "--target")] = None,
+    window: Annotated[Optional[int], spec_option(MonitorSpec, "window")] = None,
+    onset: Annotated[Optional[int], spec_option(MonitorSpec, "onset")] = None,
+    horizon: Annotated[Optional[int], spec_option(MonitorSpec, "horizon")] = None,
+    seed: Annotated[Optional[int], spec_option(MonitorSpec, "seed")] = None,
+    metrics: Annotated[Optional[str], spec_option(MonitorSpec, "metrics", help="Comma-separated metric names "
+                                                  "(default: all registered).")] = None,
+    quick: Annotated[bool, typer.Option(help="The quick suite's settings (" + ", ".join(
+        f"{k} {v}" for k, v in QUICK.items()) + "); options given explicitly still win.")] = False,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Run directory: DIR/report.html, DIR/eval.json "
+                                                                  "(default: derived from the settings).")] = None,
     as_json: JsonOpt = False,
 ):
     """Measure each detector: detection delay on injected drifts, false alarms per 10k clean HH-RLHF responses."""
-    from .harness import HarnessConfig, best_per_case, evaluate
+    from ..atomic import write_atomic
+    from ..jsonout import finite
+    from ..options import spec_from_options
+    from ..runs.executor import run_one
 
-    if quick:
-        replicates, clean_length = min(replicates, 3), min(clean_length, 20_000)
-    cfg = HarnessConfig(metrics=metrics.split(",") if metrics else None, target_per_10k=target, window=window,
-                        onset=onset, horizon=horizon, replicates=replicates, clean_length=clean_length, seed=seed)
-    res = evaluate(cfg)
-    best = best_per_case(res)
-    for b in best:
-        out.print(f"{b['case']:22s} best: {b['detector'] or '-'} on {b['metric'] or '-'}, median delay "
-                  f"{_fmt(b['median_delay'], 0)} responses, false alarms {_fmt(b['false_per_10k'], 1)}/10k")
-    anyfa = next(r["per_10k"] for r in res.false_alarms if r["detector"] == "any")
-    out.print(f"any pair: {anyfa:.1f} false alarms per 10k clean responses")
-    payload = {"best": best, "false_alarms": res.false_alarms, "detection": res.detection,
-               "config": {"replicates": replicates, "clean_length": clean_length, "target_per_10k": target,
-                          "window": window, "onset": onset, "horizon": horizon, "seed": seed}}
-    if out_dir is not None:
-        from ..report import render_report
-        from .report import harness_section
-        from .watch import write_atomic
-
-        out_dir.mkdir(parents=True, exist_ok=True)
-        render_report(out_dir / "report.html", title="Proctor monitor: detector evaluation",
-                      meta={"replicates": replicates, "clean responses": clean_length}, sections=[harness_section(res)])
-        write_atomic(out_dir / "eval.json", json.dumps(_finite(payload)))
-        out.print(f"report: {escape(str(out_dir / 'report.html'))}")
-        payload["report"] = str(out_dir / "report.html")
+    given = {"replicates": replicates, "clean_length": clean_length, "target_per_10k": target, "window": window,
+             "onset": onset, "horizon": horizon, "seed": seed,
+             "metrics": metrics.split(",") if metrics else None}
+    values = (dict(QUICK) if quick else {}) | {k: v for k, v in given.items() if v is not None}
+    spec = spec_from_options(MonitorSpec, **values)
+    summary, run_dir = run_one(spec, out_dir, err)
+    for b in summary["best"]:
+        out.print(f"{safe(b['case']):22s} best: {safe(b['detector'] or '-')} on {safe(b['metric'] or '-')}, median "
+                  f"delay {fmt_num(b['median_delay'], 0)} responses, false alarms {fmt_num(b['false_per_10k'], 1)}/10k")
+    anyfa = next(r["per_10k"] for r in summary["false_alarms"] if r["detector"] == "any")
+    out.print(f"any pair: {fmt_num(anyfa, 1)} false alarms per 10k clean responses")
+    payload = {"best": summary["best"], "false_alarms": summary["false_alarms"], "detection": summary["detection"],
+               "config": {"replicates": spec.replicates, "clean_length": spec.clean_length,
+                          "target_per_10k": spec.target_per_10k, "window": spec.window, "onset": spec.onset,
+                          "horizon": spec.horizon, "seed": spec.seed},
+               "report": str(run_dir / "report.html")}
+    write_atomic(run_dir / "eval.json", json.dumps(finite({k: v for k, v in payload.items() if k != "report"})))
+    out.print(f"report: {safe(run_dir / 'report.html', 1000)}")
     if as_json:
         emit_json(payload)
 
@@ -278,10 +229,10 @@ def sycophancy(
     for p in ("liberal", "conservative"):
         d = s[p]
         out.print(f"{p} user: {d['liberal_answers']} liberal answers / {d['answered']} answered "
-                  f"({d['no_verdict']} without a verdict) = {_fmt(d['p_liberal'])}")
-    out.print(f"gap = {_fmt(s['liberal']['p_liberal'])} - {_fmt(s['conservative']['p_liberal'])} = {_fmt(s['gap'])}"
-              f"; paired: ({s['pairs_flip_toward_user']} - {s['pairs_flip_away_from_user']}) / "
-              f"{s['pairs_answered']} = {_fmt(s['paired_gap'])}")
+                  f"({d['no_verdict']} without a verdict) = {fmt_num(d['p_liberal'])}")
+    out.print(f"gap = {fmt_num(s['liberal']['p_liberal'])} - {fmt_num(s['conservative']['p_liberal'])} = "
+              f"{fmt_num(s['gap'])}; paired: ({s['pairs_flip_toward_user']} - {s['pairs_flip_away_from_user']}) / "
+              f"{s['pairs_answered']} = {fmt_num(s['paired_gap'])}")
     if as_json:
         emit_json(s)
 
@@ -358,7 +309,7 @@ def bias(
                   f"GLM length coefficient phi = {res['phi']:+.2f} (negative = longer wins)")
     else:
         res = length_bias([r for _, r in rows], [len(t) for t, _ in rows])
-        out.print(f"{res['n']:,} responses: Spearman(length, reward) = {_fmt(res['spearman'])}, Pearson = "
-                  f"{_fmt(res['pearson'])}, slope {res['slope_per_100_chars']:+.4f} reward per 100 characters")
+        out.print(f"{res['n']:,} responses: Spearman(length, reward) = {fmt_num(res['spearman'])}, Pearson = "
+                  f"{fmt_num(res['pearson'])}, slope {res['slope_per_100_chars']:+.4f} reward per 100 characters")
     if as_json:
         emit_json(res)

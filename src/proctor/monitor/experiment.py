@@ -1,6 +1,7 @@
-"""The evaluation harness: how fast does each detector catch an injected drift, and how often does it cry wolf?
+"""The detector evaluation, the monitor's one runner: how fast does each detector catch an injected drift, and how
+often does it cry wolf? `run(spec, store, on_unit)` is what `proctor run` and `proctor monitor eval` call.
 
-    result = evaluate(HarnessConfig(replicates=10))     # `proctor monitor eval` runs this and writes a report
+    result = evaluate(HarnessConfig.from_spec(MonitorSpec(replicates=10)))
 
 1. The clean stream is real: the final assistant turns of HH-RLHF harmless-base `chosen` responses (Bai et al. 2022),
    with the human turn before each as its prompt. They are shuffled (seeded) and split in half: a reference half,
@@ -15,6 +16,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import zlib
 from dataclasses import dataclass, field
@@ -26,59 +28,49 @@ from .changepoint import DETECTORS
 from .drifts import inject_stream
 from .registry import compute_metrics, get_metric, metric_names
 from .responses import hh_responses
+from .spec import DEFAULT_CASES, DEFAULT_DETECTORS, DEFAULT_STATISTICS, DriftCase, MonitorSpec
 from .twosample import STATISTICS
 
-__all__ = ["DriftCase", "HarnessConfig", "HarnessResult", "evaluate", "pair_alarms"]
+__all__ = ["DriftCase", "HarnessConfig", "HarnessResult", "best_per_case", "check", "evaluate", "pair_alarms", "run",
+           "unit_config"]
 
 #: The metric each drift is designed to move (used to pick the example time series of the report).
 KEY_METRIC = {"filler": "length_chars", "hedges": "hedging", "bullets": "formatting", "agreement": "agreement"}
 
 
-@dataclass(frozen=True)
-class DriftCase:
-    """One injected drift: which pattern, the share of responses it hits, and over how many responses it ramps up."""
-
-    drift: str
-    rate: float
-    ramp: int = 0
-
-    @property
-    def label(self) -> str:
-        return f"{self.drift} {self.rate:.0%}" + (f" ramp {self.ramp}" if self.ramp else "")
-
-
-@dataclass
+@dataclass(kw_only=True)
 class HarnessConfig:
-    metrics: list[str] | None = None
-    """Metrics to monitor (default: every registered metric)."""
-    detectors: tuple[str, ...] = ("cusum", "page_hinkley")
+    """Everything `evaluate` reads: a MonitorSpec's fields (no defaults here, `from_spec` copies them), plus the
+    detectors, window tests and drift cases a spec does not choose (defaults in proctor.monitor.spec)."""
+
+    metrics: list[str] | None
+    """Metrics to monitor (None: every registered metric)."""
+    detectors: tuple[str, ...] = DEFAULT_DETECTORS
     """Online detectors."""
-    statistics: tuple[str, ...] = ("ks", "psi", "wasserstein", "chi2")
+    statistics: tuple[str, ...] = DEFAULT_STATISTICS
     """Window tests (each on the metric kinds it fits)."""
-    target_per_10k: float = 1.0
-    """False alarms per 10k clean responses each (detector, metric) pair is calibrated to."""
-    window: int = 200
-    """Responses per window test."""
-    cases: list[DriftCase] = field(default_factory=lambda: [
-        DriftCase("filler", 0.3), DriftCase("filler", 1.0, ramp=2000), DriftCase("hedges", 0.3),
-        DriftCase("bullets", 0.2), DriftCase("agreement", 0.1)])
+    target_per_10k: float
+    window: int
+    cases: list[DriftCase] = field(default_factory=lambda: list(DEFAULT_CASES))
     """Drifts to inject."""
-    onset: int = 1000
-    """Responses before the drift starts."""
-    horizon: int = 3000
-    """Responses after the onset within which an alarm counts as a detection."""
-    replicates: int = 10
-    """Streams per drift."""
-    clean_length: int = 50_000
-    """Clean responses on which false alarms are counted."""
-    seed: int = 0
+    onset: int
+    horizon: int
+    replicates: int
+    clean_length: int
+    seed: int
     data_dir: str | None = None
+    """Folder of the HH-RLHF files (None: the data root)."""
+
+    @classmethod
+    def from_spec(cls, spec: MonitorSpec, **extra) -> HarnessConfig:
+        """The spec's settings; `extra` sets detectors, statistics, cases or data_dir."""
+        return cls(**spec.model_dump(exclude={"type", "name"}), **extra)
 
 
 @dataclass
 class HarnessResult:
     config: HarnessConfig
-    calibration: Calibration
+    calibration: Calibration | None
     false_alarms: list[dict]
     detection: list[dict]
     examples: list[dict]
@@ -192,3 +184,39 @@ def best_per_case(result: HarnessResult, max_false_per_10k: float | None = None)
             out.append({"case": case.label, "detector": None, "metric": None, "median_delay": math.nan,
                         "detected": 0.0, "false_per_10k": math.nan})
     return out
+
+
+# -- the runner -------------------------------------------------------------------------------------------------------
+def unit_config(spec: MonitorSpec) -> dict:
+    """The config of the experiment's one unit (its store key)."""
+    return {"technique": "monitor", "harness": spec.model_dump(mode="json", exclude={"name", "type"})}
+
+
+def check(spec: MonitorSpec) -> None:
+    """Every named metric exists and the HH-RLHF replies load, before the run directory is touched."""
+    for m in spec.metrics or []:
+        get_metric(m)
+    hh_responses()
+
+
+def run(spec: MonitorSpec, store, on_unit) -> None:
+    """The whole evaluation as one stored unit (computed unless the store has it)."""
+
+    def compute():
+        res = evaluate(HarnessConfig.from_spec(spec))
+        return ({"false_alarms": res.false_alarms, "detection": res.detection, "examples": res.examples,
+                 "n_reference": res.n_reference, "n_pool": res.n_pool,
+                 "config": dataclasses.asdict(res.config)}, {})
+
+    unit, computed = store.get_or_compute(spec.title, "harness", unit_config(spec), compute)
+    on_unit("detector evaluation", unit, computed)
+
+
+def result_from_stored(stored: dict) -> HarnessResult:
+    """A HarnessResult rebuilt from a stored unit (or a summary) for the report; it has no calibration object."""
+    cfg = dict(stored["config"])
+    cfg["cases"] = [DriftCase(**c) for c in cfg["cases"]]
+    cfg["detectors"], cfg["statistics"] = tuple(cfg["detectors"]), tuple(cfg["statistics"])
+    return HarnessResult(config=HarnessConfig(**cfg), calibration=None, false_alarms=stored["false_alarms"],
+                         detection=stored["detection"], examples=stored["examples"],
+                         n_reference=stored["n_reference"], n_pool=stored["n_pool"])

@@ -1,6 +1,6 @@
-"""Report sections for the monitor: detection table and time series, watched-stream history, length control,
-sycophancy arithmetic. Figures are matplotlib (Agg, no pyplot); every string goes through `proctor.report`, which
-escapes it."""
+"""Report sections for the monitor: `sections(summary)` for a run's report (detection tables and time series), and
+the utilities' sections (watched-stream history, length control, sycophancy arithmetic). Figures are matplotlib (Agg,
+no pyplot); every string goes through `proctor.report`, which escapes it."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import math
 import numpy as np
 
 from ..report import Figure, Section, Table, figure_png
-from .harness import HarnessResult, best_per_case
+from .experiment import KEY_METRIC, HarnessResult, best_per_case, result_from_stored
 
-__all__ = ["harness_section", "lc_section", "sycophancy_section", "watch_section"]
+__all__ = ["harness_section", "lc_section", "sections", "sycophancy_section", "watch_section"]
 
 _COLORS = {"cusum": "#c0392b", "page_hinkley": "#8e44ad", "ks": "#2e8b57", "psi": "#d35400", "wasserstein": "#7f8c8d",
            "chi2": "#2f5fb3"}
@@ -47,6 +47,11 @@ def _time_series(examples: list[dict]) -> bytes:
         ax.set_xlabel("response", fontsize=8)
         ax.legend(fontsize=6.5, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: markers sit on top
     return figure_png(fig)
+
+
+def sections(summary: dict) -> list[Section]:
+    """The experiment's section of a run's report (none until its unit is stored)."""
+    return [harness_section(result_from_stored(summary))] if summary.get("complete") else []
 
 
 def harness_section(res: HarnessResult) -> Section:
@@ -87,8 +92,6 @@ def _shown(row: dict) -> bool:
 
 
 def _key(drift: str) -> str:
-    from .harness import KEY_METRIC
-
     return KEY_METRIC.get(drift, "")
 
 

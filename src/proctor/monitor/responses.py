@@ -15,7 +15,7 @@ from pathlib import Path
 
 from proctor.errors import DataError
 
-__all__ = ["hh_pairs", "hh_responses", "response_from_row"]
+__all__ = ["hh_pairs", "hh_responses", "reference_responses", "response_from_row"]
 
 TEXT_FIELDS = ("response", "output", "completion", "text")
 PROMPT_FIELDS = ("prompt", "instruction", "question")
@@ -101,3 +101,27 @@ def hh_pairs(data_dir: str | Path | None = None) -> tuple[list[str], list[str], 
             chosen.append(c)
             rejected.append(r)
     return prompts, chosen, rejected
+
+
+def reference_responses(ref: str, text_field: str | None = None,
+                        prompt_field: str | None = None) -> tuple[list[str], list[str | None], str]:
+    """(responses, prompts, description) of clean reference responses: a JSONL file of rows (see `response_from_row`),
+    or "hh" for the HH-RLHF harmless-base chosen replies. A bad row is a DataError naming its line."""
+    if ref == "hh":
+        texts, prompts = hh_responses()
+        return texts, list(prompts), "HH-RLHF harmless-base chosen replies"
+    path = Path(ref)
+    if not path.is_file():
+        raise DataError(f"{path}: no such reference file (give a JSONL file, or 'hh')")
+    texts, prompts = [], []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                t, p = response_from_row(json.loads(line), text_field, prompt_field)
+            except ValueError as e:
+                raise DataError(f"{path}:{lineno}: {e}") from None
+            texts.append(t)
+            prompts.append(p)
+    return texts, prompts, str(path)

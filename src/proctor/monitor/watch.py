@@ -3,8 +3,8 @@
     follow(Path("responses.jsonl"), calibration, state_path=..., alarms_path=..., follow=True)
 
 Durability: after each batch of complete lines, (1) the alarms of the batch are appended to the alarm log and fsynced,
-then (2) the state (byte offset, line number, counts, detector state, the alarm log's committed size) is written to a
-temporary file, fsynced and renamed over the state file (`os.replace` is atomic on POSIX). A restart truncates the
+then (2) the state (byte offset, line number, counts, detector state, the alarm log's committed size) is written with
+`proctor.atomic.write_atomic` (a temporary file, fsynced, renamed over the state file). A restart truncates the
 alarm log back to the committed size and reads on from the committed offset, so a process killed at any instant
 neither loses a line nor counts one twice, and the alarm log never holds an alarm twice.
 
@@ -25,33 +25,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from proctor.atomic import write_atomic
 from proctor.errors import DataError
 
 from .calibrate import Calibration
 from .responses import response_from_row
 from .stream import Alarm, StreamMonitor
 
-__all__ = ["WatchState", "calibration_digest", "follow", "load_state", "write_atomic"]
+__all__ = ["WatchState", "calibration_digest", "follow", "load_state"]
 
 _HEAD = 256  # bytes of the file's start fingerprinted to notice a replaced file
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` via a temporary file in the same folder, fsync, rename (atomic on POSIX)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    try:  # make the rename itself durable
-        fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError:
-        pass
 
 
 def calibration_digest(cal: Calibration) -> str:

@@ -40,7 +40,7 @@ def mislead_plan(item_id: str, depth: int, fraction: float, seed: int) -> list[b
     return [rng.random() < fraction for _ in range(depth)]
 
 
-def assisted_task(items: list[dict], depth: int = 1, mislead: float = 0.0, seed: int = 0, prompts_dir=None,
+def assisted_task(items: list[dict], depth: int = 1, mislead: float = 0.0, *, seed: int = 0, prompts_dir=None,
                   logprobs: bool = True, max_tokens: int | None = 1024):
     """The inspect Task: one sample per item, levels 0..depth; roles `evaluator` and `assistant`."""
     from inspect_ai import Task
@@ -48,8 +48,8 @@ def assisted_task(items: list[dict], depth: int = 1, mislead: float = 0.0, seed:
     from inspect_ai.model import ChatMessageUser, GenerateConfig, get_model
     from inspect_ai.solver import solver
 
-    from proctor.constitution.critique import extract_tag
     from proctor.llm import ANSWER_FORMAT, PromptTemplates, judge_confidence, parse_choice
+    from proctor.llm.parse import extract_tag
 
     templates = PromptTemplates("proctor.rrm", override=prompts_dir)
     fmt = ANSWER_FORMAT.format(labels="YES or NO")
@@ -109,9 +109,9 @@ def records_from_run(run) -> list[dict]:
 
 
 def _acc(correct: list[float], seed: int) -> dict:
-    from proctor.llm import bootstrap_accuracy
+    from proctor.stats import bootstrap_mean
 
-    iv = bootstrap_accuracy(correct, seed=seed)
+    iv = bootstrap_mean(correct, n_boot=2000, seed=seed)
     return {"n": len(correct), "accuracy": iv.value, "ci": [iv.lo, iv.hi]}
 
 

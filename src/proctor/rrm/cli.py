@@ -1,13 +1,14 @@
 """`proctor rrm ...`: recursive reward modeling / assisted evaluation, and the nested-oversight calculator
-(mounted by the main CLI as `rrm`).
+(mounted by the main CLI as `rrm`). Options default to the spec's (proctor.rrm.spec.RRMSpec).
 
     proctor rrm calculator --guard-slope 1 --houdini-slope 1 --gap 400 [--domain-gap 0] [--steps N]   (no model)
     proctor rrm calculator --game Debate --gap 400                 (Engels et al. 2025's published fits)
     proctor rrm paper [--gap 400]                                  our n* and P_win next to the paper's table
     proctor rrm evaluate --evaluator M --assistant M [--items gsm8k|quality|FILE] [-n 40] [--depth 2]
-                         [--mislead 0.25] --out DIR
+                         [--mislead 0.25] [--out RUN_DIR]
 
-Every command takes `--json` (one JSON object, last line of stdout).
+`evaluate` runs the experiment (calculator and assisted evaluation) as a one-experiment suite: resumable with the
+same `--out`, reported like `proctor run`. Every command takes `--json` (one JSON object, last line of stdout).
 """
 
 from __future__ import annotations
@@ -16,21 +17,15 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from ..errors import ConfigError
-from ..jsonout import emit_json
+from ..options import spec_option
+from .spec import RRMSpec
 
 rrm_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                       help="Recursive reward modeling: assisted evaluation, error accumulation, nested oversight.")
-out = Console(highlight=False, soft_wrap=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON summary object last.")]
-
-
-def _pct(x) -> str:
-    return "undefined" if x is None or x != x else f"{100 * x:.1f}%"
+MaxStepsOpt = Annotated[Optional[int], spec_option(RRMSpec, "max_steps", min=1)]
 
 
 @rrm_app.command()
@@ -43,10 +38,14 @@ def calculator(
     game: Annotated[Optional[str], typer.Option(help="Use Engels et al.'s fitted lines for this game "
                                                      "(Mafia, Debate, Backdoor Code, Wargames).")] = None,
     steps: Annotated[Optional[int], typer.Option(min=1, help="Evaluate exactly n steps (default: find n*).")] = None,
-    max_steps: Annotated[int, typer.Option(min=1, help="Largest n searched for n*.")] = 50,
+    max_steps: MaxStepsOpt = None,
     as_json: JsonOpt = False,
 ):
     """Success probability of n-level nested oversight and the best n (Engels et al. 2025)."""
+    from ..errors import ConfigError
+    from ..jsonout import emit_json
+    from ..options import spec_default
+    from ..term import fmt_pct, out
     from .nested import ENGELS_2025_FITS, ENGELS_2025_START_ELO, EloLine, best_steps, from_gaps, nested_success
 
     if game is not None:
@@ -62,12 +61,13 @@ def calculator(
             raise ConfigError("give --guard-slope and --houdini-slope (or --game NAME)")
         guard, houdini, _ = from_gaps(guard_slope, houdini_slope, gap, domain_gap)
         start = 0.0
+    max_steps = max_steps if max_steps is not None else spec_default(RRMSpec, "max_steps")
     r = (nested_success(guard, houdini, gap, steps, start) if steps else
          best_steps(guard, houdini, gap, start, max_steps))
     one = nested_success(guard, houdini, gap, 1, start)
     label = "n" if steps else "best n*"
-    out.print(f"{label} = {r.steps}: P(oversight succeeds) = {_pct(r.success)}  (one step: {_pct(one.success)}); "
-              f"per-step Guard win: {', '.join(_pct(p) for p in r.step_probabilities)}")
+    out.print(f"{label} = {r.steps}: P(oversight succeeds) = {fmt_pct(r.success)}  (one step: "
+              f"{fmt_pct(one.success)}); per-step Guard win: {', '.join(fmt_pct(p) for p in r.step_probabilities)}")
     if as_json:
         emit_json({"steps": r.steps, "success": r.success, "one_step_success": one.success,
                    "step_probabilities": list(r.step_probabilities), "general_elos": list(r.general_elos),
@@ -77,51 +77,61 @@ def calculator(
 @rrm_app.command()
 def paper(
     gap: Annotated[float, typer.Option(help="General Elo gap.")] = 400.0,
-    max_steps: Annotated[int, typer.Option(min=1, help="Largest n searched (the paper's code: 20).")] = 20,
-    plateaus: Annotated[bool, typer.Option(help="Apply the fitted saturation plateau (Backdoor Code Houdini).")] = False,
+    max_steps: MaxStepsOpt = None,
+    plateaus: Annotated[Optional[bool], spec_option(RRMSpec, "plateaus", "--plateaus/--no-plateaus")] = None,
     as_json: JsonOpt = False,
 ):
     """Engels et al. 2025's four games: our n* and P_win from their published fits, next to their reported rates."""
+    from ..jsonout import emit_json
+    from ..options import spec_default
+    from ..term import fmt_pct, out
     from .nested import paper_table
 
+    max_steps = max_steps if max_steps is not None else spec_default(RRMSpec, "max_steps")
+    plateaus = plateaus if plateaus is not None else spec_default(RRMSpec, "plateaus")
     rows = paper_table(gap, max_steps, plateaus)
     out.print(f"{'game':14s} {'guard slope':>11s} {'houdini slope':>13s} {'n*':>3s} {'P_win':>7s} {'paper':>7s}")
     for r in rows:
         out.print(f"{r['game']:14s} {r['guard_slope']:11.3f} {r['houdini_slope']:13.3f} {r['best_steps']:3d} "
-                  f"{_pct(r['success']):>7s} {_pct(r['paper_success']) if gap == 400 else '-':>7s}")
+                  f"{fmt_pct(r['success']):>7s} {fmt_pct(r['paper_success']) if gap == 400 else '-':>7s}")
     if as_json:
         emit_json({"gap": gap, "plateaus": plateaus, "games": rows})
 
 
 @rrm_app.command()
 def evaluate(
-    evaluator: Annotated[str, typer.Option(help="The weak evaluator model (role evaluator).")],
-    assistant: Annotated[str, typer.Option(help="The assistant model (role assistant).")],
-    items: Annotated[str, typer.Option(help="gsm8k, quality, or a JSONL file (question, answer, label).")] = "gsm8k",
-    n: Annotated[Optional[int], typer.Option("-n", min=1, help="Number of items (seeded sample).")] = 40,
-    depth: Annotated[int, typer.Option(min=0, help="Assistance levels (0 = unassisted only).")] = 1,
-    mislead: Annotated[float, typer.Option(help="Fraction of (item, level) with a misleading assistant.")] = 0.0,
-    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("rrm-out"),
-    prompt_templates: Annotated[Optional[Path], typer.Option(help="Folder overriding *.jinja prompts.")] = None,
-    seed: int = 0,
-    cache: Annotated[bool, typer.Option("--cache/--no-cache", help="inspect's response cache (resume).")] = True,
-    max_samples: Annotated[Optional[int], typer.Option(help="Concurrent samples.")] = None,
-    logprobs: Annotated[bool, typer.Option("--logprobs/--no-logprobs")] = True,
+    evaluator: Annotated[str, spec_option(RRMSpec, "evaluator", help="The weak evaluator model (role evaluator).")],
+    assistant: Annotated[str, spec_option(RRMSpec, "assistant", help="The assistant model (role assistant).")],
+    items: Annotated[Optional[str], spec_option(RRMSpec, "items")] = None,
+    n: Annotated[Optional[int], spec_option(RRMSpec, "n", "-n", min=1)] = None,
+    depth: Annotated[Optional[int], spec_option(RRMSpec, "depth", min=0)] = None,
+    mislead: Annotated[Optional[float], spec_option(RRMSpec, "mislead")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Run directory (default: derived from the "
+                                                                  "spec).")] = None,
+    prompt_templates: Annotated[Optional[Path], spec_option(RRMSpec, "prompt_templates")] = None,
+    seed: Annotated[Optional[int], spec_option(RRMSpec, "seed")] = None,
+    cache: Annotated[Optional[bool], spec_option(RRMSpec, "cache", "--cache/--no-cache")] = None,
+    max_samples: Annotated[Optional[int], spec_option(RRMSpec, "max_samples")] = None,
+    logprobs: Annotated[Optional[bool], spec_option(RRMSpec, "logprobs", "--logprobs/--no-logprobs")] = None,
     as_json: JsonOpt = False,
 ):
     """Evaluator accuracy without and with (recursive) assistance, with bootstrap CIs."""
-    from proctor.llm import generate_config
+    from ..jsonout import emit_json
+    from ..options import spec_from_options
+    from ..runs.executor import run_one
+    from ..term import err, fmt_pct, out, safe
 
-    from .items import load_items
-    from .pipeline import evaluate_assisted
-
-    s = evaluate_assisted(load_items(items, n, seed), evaluator, assistant, out_dir, depth, mislead, seed,
-                          prompt_templates, generate_config(cache=cache, max_retries=3), max_samples, logprobs)
-    out.print(f"{s['items']} items ({escape(items)}), {s['failed']} failed, misleading fraction {mislead}:")
+    spec = spec_from_options(RRMSpec, evaluator=evaluator, assistant=assistant, items=items, n=n, depth=depth,
+                             mislead=mislead, seed=seed, cache=cache, max_samples=max_samples, logprobs=logprobs,
+                             prompt_templates=None if prompt_templates is None else str(prompt_templates))
+    summary, run_dir = run_one(spec, out_dir, err)
+    s = summary["assisted"]
+    out.print(f"{s['items']} items ({safe(spec.items)}), {s['failed']} failed, misleading fraction {spec.mislead}:")
     for lv in s["levels"]:
         ci = lv["ci"]
-        out.print(f"  level {lv['level']}: accuracy {_pct(lv['accuracy'])} (95% CI {_pct(ci[0])} .. {_pct(ci[1])}) "
-                  f"over {lv['n']} valid; {lv['invalid_verdicts']} invalid verdicts, {lv['invalid_notes']} invalid "
-                  f"notes, {lv['not_reached']} not reached")
+        out.print(f"  level {lv['level']}: accuracy {fmt_pct(lv['accuracy'])} (95% CI {fmt_pct(ci[0])} .. "
+                  f"{fmt_pct(ci[1])}) over {lv['n']} valid; {lv['invalid_verdicts']} invalid verdicts, "
+                  f"{lv['invalid_notes']} invalid notes, {lv['not_reached']} not reached")
+    out.print(f"report: {safe(run_dir / 'report.html', 1000)}")
     if as_json:
-        emit_json(s)
+        emit_json(s | {"run_dir": str(run_dir), "report": str(run_dir / "report.html")})

@@ -17,4 +17,4 @@ def rrm_assisted(items: str = "gsm8k", n: int = 40, depth: int = 1, mislead: flo
     from proctor.rrm.assisted import assisted_task
     from proctor.rrm.items import load_items
 
-    return assisted_task(load_items(items, n, seed), depth, mislead, seed, prompt_templates)
+    return assisted_task(load_items(items, n, seed), depth, mislead, seed=seed, prompts_dir=prompt_templates)

@@ -16,16 +16,37 @@ from rich.console import Console
 from rich.markup import escape
 
 from .. import __version__
+from ..atomic import write_atomic
 from ..errors import ConfigError
 from . import technique as techniques
-from .spec import Suite, dump_toml, validate
-from .store import RunStore, canonical_json, unit_key
+from .spec import Suite, dump_toml, path_name, validate
+from .store import RunStore, canonical_json, run_lock, unit_key
+from .store import repair as store_repair
 
 RUNS_ROOT_ENV = "PROCTOR_RUNS"
 
 
 def runs_root() -> Path:
     return Path(os.environ.get(RUNS_ROOT_ENV, "proctor-runs"))
+
+
+def list_runs(root: Path) -> list[dict]:
+    """One row per run directory under `root` (experiments, finished units, report); a damaged store is listed as
+    damaged, with the reason, and the listing goes on."""
+    from .store import DamagedStore, is_run_dir
+
+    rows = []
+    for d in sorted(p for p in root.iterdir() if is_run_dir(p)) if root.is_dir() else []:
+        row = {"run_dir": str(d), "report": "yes" if (d / "report.html").exists() else "no"}
+        try:
+            with RunStore(d) as st:
+                damaged = st.damaged_units()
+                row["experiments"] = str(len(st.meta().get("suite", {}).get("experiment", [])))
+                row["units"] = str(len(st.units())) + (f" ({len(damaged)} damaged)" if damaged else "")
+        except DamagedStore as e:
+            row["experiments"], row["units"] = "damaged", str(e).split(";")[0].split(": ", 1)[-1]
+        rows.append(row)
+    return rows
 
 
 def default_run_dir(suite: Suite) -> Path:
@@ -46,14 +67,18 @@ def _reporter(console: Console):
     return on_unit
 
 
-def run_suite(suite: Suite, run_dir: Path, console: Console | None = None, executor=None) -> dict:
+def run_suite(suite: Suite, run_dir: Path, console: Console | None = None, executor=None, *,
+              repair: bool = False) -> dict:
     """Run every experiment of `suite` in `run_dir`; return the summaries. The report is written at the end.
 
-    `executor` (proctor.runs.fanout) says where the experiments' pieces run; default: in this process."""
+    `executor` (proctor.runs.fanout) says where the experiments' pieces run; default: in this process. With `repair`,
+    damaged units (or a damaged store) are moved into RUN_DIR/damaged/ and recomputed instead of stopping the run."""
     from .fanout import InlineExecutor
 
     console = console or Console(stderr=True, soft_wrap=True)
     executor = executor or InlineExecutor()
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ConfigError(f"{run_dir}: is a file, not a run directory; choose another --out")
     # Load and check every experiment's data first: a bad input fails before the run directory is touched.
     for spec in suite.experiment:
         tech = techniques.get(spec.type)
@@ -61,32 +86,46 @@ def run_suite(suite: Suite, run_dir: Path, console: Console | None = None, execu
             tech.check(spec)
     if run_dir.exists() and any(run_dir.iterdir()) and not (run_dir / "store.sqlite").exists():
         raise ConfigError(f"{run_dir}: exists and is not a Proctor run directory")
-    console.print(f"run directory: {escape(str(run_dir))}", soft_wrap=True)
     run_dir.mkdir(parents=True, exist_ok=True)
-    with RunStore(run_dir) as store:
-        previous = store.meta().get("suite")
-        if previous is not None and previous != json.loads(canonical_json(suite.model_dump(mode="json"))):
-            raise ConfigError(f"{run_dir}: holds a different suite; choose another --out or delete it")
-        store.set_meta("suite", suite.model_dump(mode="json"))
-        started_with = store.meta().get("proctor_version")
-        if started_with not in (None, __version__):
-            # Unit keys hash the spec, not the code: units from another version are reused as they are.
-            console.print(f"[yellow]warning:[/] this run was started with Proctor {escape(str(started_with))}; "
-                          f"its finished units are reused under {__version__}. Use a new --out to recompute.")
-        store.set_meta("proctor_version", __version__)
-        store.meta().get("created") or store.set_meta("created", datetime.now(timezone.utc).isoformat())
-        _atomic_write(run_dir / "suite.toml", dump_toml(suite))
-        store.clean_temporaries()
-        for i, spec in enumerate(suite.experiment, 1):
-            tech = techniques.get(spec.type)
-            console.print(f"[bold]experiment {i}/{len(suite.experiment)}[/] ({tech.name}): {escape(spec.title)}")
-            t0 = time.perf_counter()
-            executor.run_experiment(spec, store, _reporter(console))
-            console.print(f"  [dim]{escape(spec.title)} finished in {time.perf_counter() - t0:.1f} s[/]")
-        summaries = summarize_run(store, suite)
-    _atomic_write(run_dir / "summary.json", json.dumps(summaries, indent=2, default=_json_default))
-    write_report(run_dir, summaries=summaries)
+    with run_lock(run_dir, lambda msg: console.print(f"[yellow]{escape(msg)}[/]")):
+        if repair:
+            for line in store_repair(run_dir):
+                console.print(f"[yellow]repair:[/] moved {escape(line)}")
+        with RunStore(run_dir) as store:
+            store.check()
+            console.print(f"run directory: {escape(str(run_dir))}", soft_wrap=True)
+            previous = store.meta().get("suite")
+            if previous is not None and previous != json.loads(canonical_json(suite.model_dump(mode="json"))):
+                raise ConfigError(f"{run_dir}: holds a different suite; choose another --out or delete it")
+            store.set_meta("suite", suite.model_dump(mode="json"))
+            started_with = store.meta().get("proctor_version")
+            if started_with not in (None, __version__):
+                # Unit keys hash the spec, not the code: units from another version are reused as they are.
+                console.print(f"[yellow]warning:[/] this run was started with Proctor {escape(str(started_with))}; "
+                              f"its finished units are reused under {__version__}. Use a new --out to recompute.")
+            store.set_meta("proctor_version", __version__)
+            store.meta().get("created") or store.set_meta("created", datetime.now(timezone.utc).isoformat())
+            write_atomic(run_dir / "suite.toml", dump_toml(suite))
+            store.clean_temporaries()
+            for i, spec in enumerate(suite.experiment, 1):
+                tech = techniques.get(spec.type)
+                console.print(f"[bold]experiment {i}/{len(suite.experiment)}[/] ({tech.name}): {escape(spec.title)}")
+                t0 = time.perf_counter()
+                executor.run_experiment(spec, store, _reporter(console))
+                console.print(f"  [dim]{escape(spec.title)} finished in {time.perf_counter() - t0:.1f} s[/]")
+            summaries = summarize_run(store, suite)
+        write_atomic(run_dir / "summary.json", json.dumps(summaries, indent=2, default=_json_default))
+        write_report(run_dir, summaries=summaries)
     return summaries
+
+
+def run_one(spec, out_dir: Path | None = None, console: Console | None = None, executor=None) -> tuple[dict, Path]:
+    """Run one experiment as a one-experiment suite named after it: the runner behind every technique verb, the
+    same as `proctor run`'s, so a verb's run is resumable and reported like a suite's. Returns (summary, run_dir)."""
+    suite = Suite(name=path_name(spec.title), experiment=[spec])
+    run_dir = out_dir or default_run_dir(suite)
+    summaries = run_suite(suite, run_dir, console, executor=executor)
+    return summaries[spec.title], run_dir
 
 
 def load_run_suite(run_dir: Path) -> Suite:
@@ -208,9 +247,3 @@ def _json_default(o):
     if isinstance(o, np.generic):
         return o.item()
     raise TypeError(type(o))
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

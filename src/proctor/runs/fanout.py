@@ -91,8 +91,8 @@ class LocalExecutor:
     name = "local"
 
     def __init__(self, workers: int = 2, retries: int = 1):
-        from concurrent.futures import ProcessPoolExecutor
         import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
 
         if workers < 1:
             raise ConfigError("--workers must be at least 1")

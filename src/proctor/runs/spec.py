@@ -1,6 +1,8 @@
 """Experiment specs: typed, documented per field, loaded from TOML. An unknown key is an error that names it.
 
-A suite file is a `name` and a list of `[[experiment]]` tables, each with a `type` (the technique):
+Each technique's own spec class lives in its package (`proctor.<technique>.spec`); this module has the base
+class, the suite, and the loading and error formatting they share. A suite file is a `name` and a list of
+`[[experiment]]` tables, each with a `type` (the technique):
 
     name = "default"
     [[experiment]]
@@ -17,119 +19,69 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from ..errors import ConfigError
 
-MODEL_KINDS = ("tfidf", "probe", "mlp", "finetune")
-_SPEC_RE = re.compile(r"^(?P<kind>[a-z]+)(?::(?P<model>[^@]+?))?(?:@(?P<layers>\d+))?$")
+#: What a suite or experiment name may hold: it names folders (the run directory, an experiment's files in it).
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.+=,()@-]{0,99}$")
+_UNSAFE = re.compile(r"[^A-Za-z0-9 _.+=,()@-]")
+
+
+def check_name(name: str) -> str:
+    """`name` if it is safe as one folder name (letters, digits, space and `_.+=,()@-`, starting with a letter or
+    digit, at most 100 characters, no `..`); otherwise a ValueError saying why."""
+    if not NAME_RE.match(name) or ".." in name:
+        raise ValueError(f"{name!r} is not a valid name: use letters, digits, space and _.+=,()@- (no '/', no "
+                         f"'..', not starting with '.' or a space), at most 100 characters")
+    return name
+
+
+def path_name(title: str) -> str:
+    """A derived title (which may hold a model id such as "org/model") made safe as one folder name."""
+    s = _UNSAFE.sub("_", title).replace("..", "_").lstrip(" .") or "experiment"
+    return s[:100]
 
 
 class Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False)
 
+    ADDED_LATER: ClassVar[tuple[str, ...]] = ()
+    """Fields added after runs were stored: dumped (into suite.toml and unit keys) only when set away from their
+    default, so that earlier suites and their finished units keep their keys."""
 
-class ModelSpec(Spec):
-    """A weak, intermediate or strong model. Written as a string `KIND[:MODEL][@LAYERS]` or as a table.
+    @model_serializer(mode="wrap")
+    def _omit_later_defaults(self, handler):
+        data = handler(self)
+        if isinstance(data, dict):
+            for name in self.ADDED_LATER:
+                if name in data and getattr(self, name) == type(self).model_fields[name].get_default(
+                        call_default_factory=True):
+                    del data[name]
+        return data
 
-    Examples: "tfidf"; "probe:minilm@1" (linear probe on MiniLM's first layer); "mlp:minilm";
-    "finetune:minilm" (full fine-tuning); "finetune:/path/to/hf-folder@3"; "finetune:Qwen/Qwen2.5-0.5B".
-    """
-
-    kind: Literal["tfidf", "probe", "mlp", "finetune"]
-    """tfidf: TF-IDF + logistic regression; probe / mlp: head on frozen representations; finetune: whole model."""
-    model: str = "minilm"
-    """A local Hugging Face model folder, a Hub id, or "minilm" (the packaged all-MiniLM-L6-v2). Ignored by tfidf."""
-    layers: int | None = Field(default=None, ge=1)
-    """Keep only the first k transformer blocks (a smaller model of the same family); None keeps all."""
-    pooling: Literal["mean", "cls", "last"] = "mean"
-    """How token states become one vector."""
-    max_length: int = Field(default=128, ge=8)
-    """Tokens kept per text."""
-    epochs: float | None = Field(default=None, gt=0)
-    """Training epochs; None = 2 for fine-tuning, 10 for probes (80.4% on SST-2 MiniLM features vs 80.0% at 20)."""
-    lr: float | None = Field(default=None, gt=0)
-    """Learning rate; None = 5e-5 for fine-tuning, 1e-3 for probes."""
-    batch_size: int = Field(default=32, ge=2)
-    """Minibatch size; the aux loss thresholds within each batch."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _parse_string(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return parse_model_string(value)
-        return value
-
-    @property
-    def label(self) -> str:
-        if self.kind == "tfidf":
-            return "tfidf"
-        name = self.model if len(self.model) <= 40 else "…" + self.model[-39:]
-        return f"{self.kind}:{name}" + (f"@{self.layers}" if self.layers else "")
-
-
-def parse_model_string(text: str) -> dict[str, Any]:
-    m = _SPEC_RE.match(text.strip())
-    if not m or m["kind"] not in MODEL_KINDS:
-        raise ValueError(f"model {text!r}: expected KIND[:MODEL][@LAYERS] with KIND one of {', '.join(MODEL_KINDS)}")
-    out: dict[str, Any] = {"kind": m["kind"]}
-    if m["model"]:
-        out["model"] = m["model"]
-    if m["layers"]:
-        out["layers"] = int(m["layers"])
-    return out
-
-
-class W2SSpec(Spec):
-    """Weak-to-strong generalization (Burns et al. 2023) on one data set."""
-
-    type: Literal["w2s"] = "w2s"
-    """The technique: weak-to-strong generalization."""
-    name: str = ""
-    """Experiment name in the report; defaults to "w2s-<dataset>"."""
-    dataset: str
-    """A named data set (sst2, boolq, anthropic_hh), a local file/folder, or a Hub id."""
-    weak: list[ModelSpec] = Field(default_factory=lambda: [ModelSpec.model_validate("tfidf"),
-                                                          ModelSpec.model_validate("probe:minilm@1")])
-    """Weak supervisors, each trained on half A with ground truth."""
-    strong: ModelSpec = Field(default_factory=lambda: ModelSpec.model_validate("finetune:minilm"))
-    """The strong model: student (on weak labels) and ceiling (on ground truth), both on half B."""
-    chain: list[ModelSpec] = Field(default_factory=list)
-    """Optional bootstrapping chain weak -> ... -> strong: intermediate models, each supervising the next."""
-    loss: list[Literal["xent", "aux"]] = Field(default_factory=lambda: ["xent", "aux"])
-    """Student losses: cross-entropy on weak soft labels, and the auxiliary confidence loss."""
-    seeds: int = Field(default=3, ge=1)
-    """Seeds 0..seeds-1; each reshuffles the A/B halves and the training order. The test split stays fixed."""
-    a_max: float = Field(default=0.75, ge=0, le=1)
-    """Final weight of the student's own hardened predictions in the aux loss."""
-    warmup_frac: float = Field(default=0.2, ge=0, le=1)
-    """Fraction of training over which the aux weight ramps linearly from 0 to a_max."""
-    max_train: int | None = Field(default=None, ge=20)
-    """Cap on training examples (stratified, deterministic); None uses all."""
-    max_test: int | None = Field(default=None, ge=20)
-    """Cap on test examples."""
-    test_fraction: float = Field(default=0.3, gt=0, lt=1)
-    """For data sets with one split: the share held out as the fixed test set."""
-    split_seed: int = 0
-    """Seed of the fixed train/test split (not of the A/B halves)."""
-    n_boot: int = Field(default=1000, ge=100)
-    """Bootstrap resamples of the test set for the CIs."""
-
-    @field_validator("weak")
-    @classmethod
-    def _some_weak(cls, v):
-        if not v:
-            raise ValueError("at least one weak model is needed")
-        return v
-
-    @property
-    def title(self) -> str:
-        return self.name or f"w2s-{Path(self.dataset).stem if '/' in self.dataset else self.dataset}"
-
-
+    @model_validator(mode="after")
+    def _safe_name(self):
+        """A `name` field, where a spec has one, names folders: it must be safe as a path component."""
+        name = getattr(self, "name", None)
+        if isinstance(name, str) and name:
+            try:
+                check_name(name)
+            except ValueError as e:
+                raise ValueError(f"name: {e}") from None
+        return self
 
 
 class Suite(Spec):
@@ -168,6 +120,18 @@ class Suite(Spec):
                     item = tech.bind(dict(item), data.get("overseer"), data.get("overseen"))
             out.append(item)
         return {**data, "experiment": out}
+
+    @model_validator(mode="after")
+    def _distinct_titles(self):
+        """Units are keyed by experiment title: two experiments with one title would mix their results."""
+        seen: dict[str, int] = {}
+        for i, spec in enumerate(self.experiment):
+            title = getattr(spec, "title", None)
+            if title in seen:
+                raise ValueError(f"experiment {seen[title]} and experiment {i} are both named {title!r}; give each "
+                                 f"a distinct `name`")
+            seen[title] = i
+        return self
 
     @field_validator("experiment", mode="before")
     @classmethod
@@ -237,12 +201,6 @@ def load_suite(path: str | Path) -> Suite:
     if "experiment" not in data and "type" in data:
         data = {"name": Path(path).stem, "experiment": [data]}
     return validate(Suite, data, str(path))
-
-
-def load_w2s_spec(path: str | Path) -> W2SSpec:
-    data = read_toml(path)
-    data.setdefault("type", "w2s")
-    return validate(W2SSpec, data, str(path))
 
 
 def dump_toml(spec: Spec) -> str:

@@ -194,6 +194,8 @@ class ActivationCapture:
             if not count:
                 return
             path = folder / f"shard-{len(paths):05d}.safetensors"
+            # written by safetensors straight to a temporary file, then renamed (not proctor.atomic.write_atomic,
+            # which takes the bytes in memory: a shard can hold gigabytes)
             tmp = folder / f".{path.name}.{os.getpid()}.tmp"
             save_file({k: np.ascontiguousarray(np.concatenate(v)) for k, v in pending.items()}, str(tmp),
                       metadata={"model": self.model_name, "sites": ",".join(map(str, self.sites))})

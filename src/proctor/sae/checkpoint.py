@@ -6,9 +6,9 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
+from proctor.atomic import write_atomic
 from proctor.errors import ConfigError, ModelError
 
 from .config import SAEConfig
@@ -20,18 +20,14 @@ _KEYS = ("encoder.weight", "encoder.bias", "W_dec", "b_dec")
 
 
 def save_sae(sae, folder: str | Path) -> Path:
-    """Write `folder/sae.safetensors` and `folder/config.json` (each to a temporary name, then renamed)."""
-    from safetensors.torch import save_file
+    """Write `folder/sae.safetensors` and `folder/config.json`, each atomically."""
+    from safetensors.torch import save
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     tensors = {k: v.detach().contiguous().cpu() for k, v in sae.state_dict().items()}
-    tmp = folder / f".{WEIGHTS}.{os.getpid()}.tmp"
-    save_file(tensors, str(tmp), metadata={"format": "pt", "writer": "proctor.sae"})
-    os.replace(tmp, folder / WEIGHTS)
-    tmp = folder / f".{CONFIG}.{os.getpid()}.tmp"
-    tmp.write_text(sae.cfg.model_dump_json(indent=2))
-    os.replace(tmp, folder / CONFIG)
+    write_atomic(folder / WEIGHTS, save(tensors, metadata={"format": "pt", "writer": "proctor.sae"}))
+    write_atomic(folder / CONFIG, sae.cfg.model_dump_json(indent=2))
     return folder
 
 

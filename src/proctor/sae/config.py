@@ -64,8 +64,9 @@ class TrainConfig(BaseModel):
 
     batch_size: int = Field(default=4096, ge=2)
     """Rows per optimizer step (split over DDP ranks: each takes batch_size / world_size)."""
-    epochs: float = Field(default=4.0, gt=0)
-    """Passes over the activation rows (fractional allowed); `steps` overrides when set."""
+    epochs: float = Field(default=8.0, gt=0)
+    """Passes over the activation rows (fractional allowed); `steps` overrides when set. The same default as
+    `proctor.sae.spec.SAESpec.epochs` (tests/test_sae_math.py checks that the shared defaults agree)."""
     steps: int | None = Field(default=None, ge=1)
     """Optimizer steps; None = epochs * rows / batch_size."""
     lr: float | None = Field(default=None, gt=0)

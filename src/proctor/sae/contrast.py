@@ -64,7 +64,7 @@ def _sample(n: int, cap: int | None, seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n, cap, replace=False))
 
 
-def _paired(name, first, second, cap, test_fraction, seed, flagged, reference) -> ContrastSet:
+def _paired(name, first, second, *, cap, test_fraction, seed, flagged, reference) -> ContrastSet:
     keep = _sample(len(first), cap, seed)
     train_pair = _pairs_split(len(keep), test_fraction, seed)
     texts = [first[i] for i in keep] + [second[i] for i in keep]
@@ -83,8 +83,8 @@ def sycophancy_set(pairs: int | None = 600, test_fraction: float = 0.3, seed: in
             rows[persona].append(r["prompt"])
     if len(rows["conservative"]) != len(rows["liberal"]):
         raise DataError(f"{folder}: the two persona files differ in length")
-    return _paired("sycophancy", rows["conservative"], rows["liberal"], pairs, test_fraction, seed,
-                   "conservative-persona prompt", "liberal-persona prompt (same question)")
+    return _paired("sycophancy", rows["conservative"], rows["liberal"], cap=pairs, test_fraction=test_fraction,
+                   seed=seed, flagged="conservative-persona prompt", reference="liberal-persona prompt (same question)")
 
 
 def _last_reply(dialogue: str) -> str:
@@ -102,7 +102,8 @@ def hh_set(pairs: int | None = 1000, test_fraction: float = 0.3, seed: int = 0) 
         if c and j and c != j:  # a pair with an empty or identical reply carries no contrast
             chosen.append(c)
             rejected.append(j)
-    return _paired("hh", rejected, chosen, pairs, test_fraction, seed, "rejected reply", "chosen reply")
+    return _paired("hh", rejected, chosen, cap=pairs, test_fraction=test_fraction, seed=seed, flagged="rejected reply",
+                   reference="chosen reply")
 
 
 def sst2_set(train: int | None = 2000, test: int | None = 800, seed: int = 0) -> ContrastSet:

@@ -97,7 +97,7 @@ def rank_latents(codes: np.ndarray, labels: np.ndarray, top: int | None = 20) ->
             for j in order[:top]]
 
 
-def top_examples(sae, rows: np.ndarray, owner: np.ndarray, texts: Sequence[str], latents, n: int = 5,
+def top_examples(sae, rows: np.ndarray, owner: np.ndarray, *, texts: Sequence[str], latents, n: int = 5,
                  tokens_of=None, batch: int = 8192) -> dict[int, list[dict]]:
     """For each latent, the `n` texts whose strongest token fires it most: text index, max activation, the token's
     position among the text's rows and (with `tokens_of(text) -> token strings`) the token itself, the text.

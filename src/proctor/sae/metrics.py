@@ -58,9 +58,9 @@ def _splice_fn(sae, keep, mode: str):
     return fn
 
 
-def encoder_splice_effect(model_name: str, sae, site: str, texts: Sequence[str], labels: Sequence[int] | None = None,
-                          *, probe_split: float = 0.5, max_length: int = 128, batch_size: int = 32,
-                          seed: int = 0) -> dict:
+def encoder_splice_effect(model_name: str, sae, site: str, *, texts: Sequence[str],
+                          labels: Sequence[int] | None = None, probe_split: float = 0.5, max_length: int = 128,
+                          batch_size: int = 32, seed: int = 0) -> dict:
     """Splice the SAE into an encoder (MiniLM): cosine(clean, spliced) of mean-pooled final embeddings; with labels,
     a logistic-regression probe fit on the clean embeddings of the first `probe_split` share of the texts and scored
     on the rest, clean vs spliced (and vs the site zeroed, the floor)."""

@@ -15,8 +15,16 @@ import torch
 from torch import Tensor, nn
 
 from .config import SAEConfig
-from .topk import (auxk_loss, batch_topk_mask, dense_code, dense_decode, dense_topk_encode, sparse_decode,
-                   sparse_topk_encode, total_variance)
+from .topk import (
+    auxk_loss,
+    batch_topk_mask,
+    dense_code,
+    dense_decode,
+    dense_topk_encode,
+    sparse_decode,
+    sparse_topk_encode,
+    total_variance,
+)
 
 
 class ForwardOutput(NamedTuple):
@@ -123,7 +131,8 @@ class SparseAutoencoder(nn.Module):
         fvu = e.pow(2).sum() / variance
         aux = zero
         if arch != "relu" and dead_mask is not None and auxk_alpha > 0 and bool(dead_mask.any()):
-            aux = auxk_loss(x_sub, self.encoder.weight, self.encoder.bias, e, dead_mask, self.W_dec, variance)
+            aux = auxk_loss(x_sub, e, dead_mask, weight=self.encoder.weight, bias=self.encoder.bias,
+                            W_dec=self.W_dec, variance=variance)
         loss = fvu + auxk_alpha * aux + self.cfg.l1_coeff * l1
         return ForwardOutput(x_hat, values, indices, fvu, aux, l1, loss, fired)
 

@@ -148,11 +148,15 @@ class Monitor:
         return self.score(X) > self.threshold
 
 
-def compare_monitors(Z_train, X_train, y_train, Z_test, X_test, y_test, *, n_boot: int = 1000, seed: int = 0) -> dict:
-    """Fit the SAE-feature monitor on codes Z and both probes on raw activations X (training split); score the test
-    split. Returns {name: {"auroc", "tpr@1%", "tpr@5%" (value + CI), "realised_fpr@1%", "realised_fpr@5%"}} and
-    the chosen latents. Realised FPR: threshold from half of the test reference texts, counted on the other half."""
-    y_train, y_test = np.asarray(y_train).astype(bool), np.asarray(y_test).astype(bool)
+def compare_monitors(Z, X, y, *, train, n_boot: int = 1000, seed: int = 0) -> dict:
+    """Fit the SAE-feature monitor on codes Z and both probes on raw activations X (rows where the boolean mask
+    `train` is set); score the other rows, the test split. Returns {name: {"auroc", "tpr@1%", "tpr@5%" (value + CI),
+    "realised_fpr@1%", "realised_fpr@5%"}} and the chosen latents. Realised FPR: threshold from half of the test
+    reference texts, counted on the other half."""
+    train = np.asarray(train, dtype=bool)
+    Z_train, X_train, Z_test, X_test = Z[train], X[train], Z[~train], X[~train]
+    y = np.asarray(y)
+    y_train, y_test = y[train].astype(bool), y[~train].astype(bool)
     fitted = {"sae_features": (FeatureMonitor().fit(Z_train, y_train), Z_train, Z_test),
               "diff_of_means": (DiffMeansProbe().fit(X_train, y_train), X_train, X_test),
               "logistic": (LogisticProbe(random_state=seed).fit(X_train, y_train), X_train, X_test)}

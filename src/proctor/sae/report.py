@@ -5,27 +5,37 @@ from __future__ import annotations
 
 from proctor.report import Sample, Section, Table
 
+from ..term import fmt_ci, fmt_num
+
 _NAMES = {"sae_features": "SAE features", "diff_of_means": "diff-of-means probe", "logistic": "logistic probe"}
 
 
-def _ci(m: dict) -> str:
-    v, (lo, hi) = m["value"], m["ci"]
-    return "—" if v is None else f"{v:.3f} [{lo:.3f}, {hi:.3f}]"
+def value_ci(m: dict) -> str:
+    """A metric {"value", "ci": [lo, hi]} as "0.812 [0.750, 0.870]"; "—" where there is no value."""
+    return "—" if m["value"] is None else f"{fmt_num(m['value'])} {fmt_ci(m['ci'])}"
 
 
 def monitor_table(sets: dict) -> Table:
     rows = []
     for name, s in sets.items():
         for key, m in s["monitors"].items():
-            rows.append([name, _NAMES.get(key, key), _ci(m["auroc"]), _ci(m["tpr@1%"]), _ci(m["tpr@5%"]),
-                         m.get("realised_fpr@1%"), m.get("realised_fpr@5%")])
+            rows.append([name, _NAMES.get(key, key), value_ci(m["auroc"]), value_ci(m["tpr@1%"]),
+                         value_ci(m["tpr@5%"]), m.get("realised_fpr@1%"), m.get("realised_fpr@5%")])
     return Table(["set", "monitor", "AUROC [95% CI]", "TPR @ 1% FPR", "TPR @ 5% FPR", "realised FPR (1%)",
                   "realised FPR (5%)"], rows,
                  caption="Test split; CIs: stratified bootstrap. Realised FPR: threshold calibrated on half of the "
                          "test reference texts, counted on the other half.")
 
 
-def study_sections(res: dict) -> list[Section]:
+def sections(summary: dict) -> list[Section]:
+    """The experiment's sections, each title prefixed with the experiment's."""
+    secs = _sections(summary)
+    for s in secs:
+        s.title = f"{summary.get('title', 'sae')}: {s.title}"
+    return secs
+
+
+def _sections(res: dict) -> list[Section]:
     cfg, sc = res.get("config", {}), res.get("sae_config", {})
     rec = res.get("reconstruction", {})
     rec_rows = [[split, r["fvu"], r["l0"], r["dead_fraction"], r["rows"]] for split, r in rec.items()]

@@ -1,13 +1,13 @@
-"""Sparse-autoencoder monitors as a suite technique (`type = "sae"`).
-
-Units: one "sae" unit (capture + training; the weights are the unit's arrays), one "monitor" unit per contrastive set
-(latent ranking and the three monitors), and optional "splice" / "suppression" units. A killed run resumes from the
-finished units: the SAE is rebuilt from its stored weights, activations are captured again when a later unit needs them.
+"""The SAE-monitor experiment's spec: the one home of its defaults, read by `proctor sae study | train` and by
+`[[experiment]]` tables with `type = "sae"`.
 
     [[experiment]]
     type = "sae"
     sets = ["sst2"]
     sizes = { sst2 = 600 }
+
+The SAE's own configs (`SAEConfig`, saved beside the weights, and `TrainConfig`, the trainer's) are derived from a
+spec in one place, `trainer_configs`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,10 @@ from typing import Literal
 from pydantic import Field
 
 from ..runs.spec import Spec
-from ..runs.technique import ScoreRow, Technique
+from .config import SAEConfig, TrainConfig
+
+DEFAULT_SIZES = {"sycophancy": 600, "hh": 1000, "sst2": 2000}
+"""Pairs (sycophancy, hh) or training sentences (sst2) of a set that `sizes` does not name."""
 
 
 class SAESpec(Spec):
@@ -34,11 +37,11 @@ class SAESpec(Spec):
     sets: list[Literal["sycophancy", "hh", "sst2"]] = Field(default_factory=lambda: ["sycophancy", "hh", "sst2"])
     """Contrastive sets (proctor.sae.contrast); the SAE trains on the training-split tokens of all of them."""
     sizes: dict[str, int] = Field(default_factory=dict)
-    """Per set: pairs (sycophancy, hh) or training sentences (sst2); missing sets use the study defaults."""
+    """Per set: pairs (sycophancy, hh) or training sentences (sst2); missing sets use 600 / 1000 / 2000."""
     expansion_factor: int = Field(default=8, ge=1)
     """Latents per input dimension."""
     k: int = Field(default=32, ge=1)
-    """Active latents per token."""
+    """Active latents per token (topk, batchtopk)."""
     architecture: Literal["topk", "batchtopk", "relu"] = "topk"
     """SAE architecture."""
     epochs: float = Field(default=8.0, gt=0)
@@ -46,7 +49,7 @@ class SAESpec(Spec):
     batch_size: int = Field(default=4096, ge=2)
     """Rows per optimizer step."""
     max_train_rows: int = Field(default=300_000, ge=100)
-    """Cap on training tokens."""
+    """Cap on training tokens (a seeded random subset of the training-split tokens of all sets)."""
     n_boot: int = Field(default=1000, ge=100)
     """Bootstrap resamples for the CIs."""
     seed: int = 0
@@ -60,172 +63,36 @@ class SAESpec(Spec):
     def title(self) -> str:
         return self.name or f"sae-{self.model if len(self.model) < 30 else 'model'}-{self.site}"
 
-
-def _study_config(spec: SAESpec):
-    from .config import TrainConfig
-    from .study import DEFAULT_SIZES, StudyConfig
-
-    sizes = {**DEFAULT_SIZES, **spec.sizes}
-    return StudyConfig(model=spec.model, site=spec.site, sets=tuple(spec.sets), sizes=sizes,
-                       expansion_factor=spec.expansion_factor, k=spec.k, architecture=spec.architecture,
-                       train=TrainConfig(batch_size=spec.batch_size, epochs=spec.epochs, seed=spec.seed),
-                       max_train_rows=spec.max_train_rows, n_boot=spec.n_boot, seed=spec.seed)
+    def size(self, set_name: str) -> int | None:
+        """Pairs or training sentences of `set_name`: `sizes`, else DEFAULT_SIZES."""
+        return {**DEFAULT_SIZES, **self.sizes}.get(set_name)
 
 
-def _keys(spec: SAESpec) -> dict:
-    base = spec.model_dump(exclude={"name", "n_boot", "splice", "suppress"})
-    return {"technique": "sae", **base}
+QUICK: dict = {"sets": ["sst2"], "sizes": {"sst2": 300}, "expansion_factor": 4, "epochs": 2, "batch_size": 1024,
+               "splice": False, "suppress": False}
+"""`proctor sae study --quick`: the `sae` table of the quick suite (src/proctor/suites/quick.toml)."""
 
 
-def _sae_from_arrays(cfg_dict: dict, arrays: dict):
-    import torch
+def trainer_configs(spec: SAESpec, d_in: int, *, num_latents: int = 0, steps: int | None = None,
+                    lr: float | None = None, bf16: bool = False) -> tuple[SAEConfig, TrainConfig]:
+    """The SAE's architecture and its training run, from the spec (the only place the two are filled from it).
+    The keyword arguments are trainer settings that `proctor sae train` exposes and the spec does not."""
+    from ..errors import ConfigError
 
-    from .config import SAEConfig
-    from .model import SparseAutoencoder
-
-    sae = SparseAutoencoder(SAEConfig.model_validate(cfg_dict))
-    sae.load_state_dict({k.replace("__", "."): torch.as_tensor(v) for k, v in arrays.items()})
-    return sae.eval()
-
-
-def _run(spec: SAESpec, store, on_unit) -> None:
-    from .study import capture_sets, evaluate_set, split_rows, train_on
-
-    cfg = _study_config(spec)
-    cache: dict = {}
-
-    def captured():
-        if "c" not in cache:
-            cache["c"], cache["cap"] = capture_sets(cfg)
-        return cache["c"]
-
-    def compute_sae():
-        from .metrics import reconstruction_stats
-
-        c = captured()
-        result, n_rows = train_on(c, cfg)
-        sae = result.sae
-        cache["sae"] = sae
-        rec = {"train": reconstruction_stats(sae, split_rows(c, True, 100_000, cfg.seed)),
-               "test": reconstruction_stats(sae, split_rows(c, False, 100_000, cfg.seed))}
-        arrays = {k.replace(".", "__"): v.detach().numpy() for k, v in sae.state_dict().items()}
-        return {"sae_config": sae.cfg.model_dump(), "train_rows": n_rows, "reconstruction": rec,
-                "train": {"steps": result.steps, "seconds": result.seconds, "rows_per_second": result.rows_per_second,
-                          "history": result.history}}, arrays
-
-    keys = _keys(spec)
-    unit, computed = store.get_or_compute(spec.title, "sae", {**keys, "role": "sae"}, compute_sae)
-    on_unit("sae", unit, computed)
-    sae = cache.get("sae") or _sae_from_arrays(unit.result["sae_config"], store.arrays(unit.key))
-    results = {}
-    for name in spec.sets:
-        def compute_monitor(name=name):
-            c = captured()[name]
-            return evaluate_set(sae, c, cfg, cache["cap"].load()[0]), {}
-
-        u, comp = store.get_or_compute(spec.title, "monitor", {**keys, "role": "monitor", "set": name,
-                                                                "n_boot": spec.n_boot}, compute_monitor)
-        results[name] = u.result
-        on_unit(f"monitor {name}", u, comp)
-    if spec.splice and "sst2" in spec.sets:
-        def compute_splice():
-            import numpy as np
-
-            from .metrics import encoder_splice_effect
-
-            cs = captured()["sst2"].contrast
-            idx = np.flatnonzero(cs.test)[:600]
-            return encoder_splice_effect(cfg.model, sae, cfg.site, [cs.texts[i] for i in idx], cs.labels[idx],
-                                         seed=cfg.seed, max_length=cfg.max_length), {}
-
-        u, comp = store.get_or_compute(spec.title, "splice", {**keys, "role": "splice"}, compute_splice)
-        on_unit("splice", u, comp)
-    if spec.suppress:
-        for name in spec.sets:
-            other = "sst2" if name != "sst2" else next((n for n in spec.sets if n != "sst2"), None)
-            if other is None:
-                continue
-
-            def compute_suppress(name=name, other=other):
-                from .suppress import suppression_effect
-
-                c = captured()
-                lat = results[name]["monitors"]["sae_features"]["latents"]
-                return suppression_effect(cfg.model, sae, cfg.site, lat, c[name].contrast, c[other].contrast,
-                                          seed=cfg.seed, max_texts=300), {}
-
-            u, comp = store.get_or_compute(spec.title, "suppression", {**keys, "role": "suppression", "set": name},
-                                           compute_suppress)
-            on_unit(f"suppression {name}", u, comp)
+    try:
+        sae_cfg = SAEConfig(d_in=d_in, num_latents=num_latents, expansion_factor=spec.expansion_factor, k=spec.k,
+                            architecture=spec.architecture, site=spec.site, model=spec.model)
+        train_cfg = TrainConfig(batch_size=spec.batch_size, epochs=spec.epochs, steps=steps, lr=lr, bf16=bf16,
+                                seed=spec.seed)
+    except ValueError as e:
+        raise ConfigError(" ".join(str(e).split())[:300]) from None
+    return sae_cfg, train_cfg
 
 
-def _summarize(store, spec: SAESpec) -> dict:
-    out: dict = {"title": spec.title, "model": spec.model, "site": spec.site, "config": {"seed": spec.seed},
-                 "sets": {}, "suppression": {}}
-    for u in store.units(spec.title):
-        if u.kind == "sae":
-            out.update({k: u.result[k] for k in ("sae_config", "train_rows", "reconstruction", "train")})
-        elif u.kind == "monitor":
-            out["sets"][u.config["set"]] = u.result
-        elif u.kind == "splice":
-            out["splice"] = u.result
-        elif u.kind == "suppression":
-            out["suppression"][u.config["set"]] = u.result
-    return out
-
-
-def _sections(summary: dict) -> list:
-    from .report import study_sections
-
-    secs = study_sections(summary)
-    for s in secs:
-        s.title = f"{summary.get('title', 'sae')}: {s.title}"
-    return secs
-
-
-def _headline(summary: dict) -> dict:
-    rec = summary.get("reconstruction", {}).get("test", {})
-    return {"title": summary.get("title"), "fvu": rec.get("fvu"), "l0": rec.get("l0"),
-            "dead_fraction": rec.get("dead_fraction"),
-            "sets": {n: {k: {"auroc": m["auroc"]["value"], "tpr@1%": m["tpr@1%"]["value"]}
-                         for k, m in s["monitors"].items()} for n, s in summary.get("sets", {}).items()}}
-
-
-def _scorecard(summary: dict) -> list[ScoreRow]:
-    from .study import best_probe
-
-    rows = []
-    for name, s in summary.get("sets", {}).items():
-        m = s["monitors"]
-        sae, bp = m["sae_features"]["tpr@1%"], best_probe(m)
-        probe = m[bp]["tpr@1%"]
-        rows.append(ScoreRow(
-            technique="SAE monitor",
-            setting=(f"{name}: {summary.get('model')} {summary.get('site')}; best probe ({bp.replace('_', '-')}) "
-                     f"{probe['value']:.3f} [{probe['ci'][0]:.3f}, {probe['ci'][1]:.3f}]"),
-            measure="TPR @ 1% FPR", value=sae["value"], ci=tuple(sae["ci"]),
-            verdict="measured"))
-    return rows
-
-
-def _check(spec: SAESpec) -> None:
-    from .capture import Site
-    from .contrast import load_contrast
-
-    Site.parse(spec.site)
-    for name in spec.sets:
-        load_contrast(name, 20)
-
-
-def _bind(table: dict, overseer: str | None, overseen: str | None) -> dict:
+def bind(table: dict, overseer: str | None, overseen: str | None) -> dict:
     """The SAE monitor reads the overseen model's activations."""
     from ..runs.technique import split_model
 
     if overseen and "model" not in table:
         table["model"] = split_model(overseen)[0]
     return table
-
-
-TECHNIQUE = Technique(type="sae", name="SAE monitor", spec=SAESpec, run=_run, summarize=_summarize,
-                      sections=_sections, scorecard=_scorecard, headline=_headline, check=_check,
-                      bind=_bind)

@@ -58,7 +58,7 @@ def final_embeddings(model_name: str, texts: Sequence[str], *, sae=None, site: s
     return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
 
 
-def suppression_effect(model_name: str, sae, site: str, latents: Sequence[int], concept, unrelated, *,
+def suppression_effect(model_name: str, sae, site: str, *, latents: Sequence[int], concept, unrelated,
                        value: float = 0.0, seed: int = 0, max_texts: int = 400) -> dict:
     """Ablate (or clamp to `value`) `latents` and compare with clean and with as many random latents.
 

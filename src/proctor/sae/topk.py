@@ -112,7 +112,7 @@ def auxk_k(d_in: int, num_dead: int) -> tuple[int, float]:
     return min(half, num_dead), min(num_dead / half, 1.0)
 
 
-def auxk_loss(x_sub: Tensor, weight: Tensor, bias: Tensor, residual: Tensor, dead_mask: Tensor, W_dec: Tensor,
+def auxk_loss(x_sub: Tensor, residual: Tensor, dead_mask: Tensor, *, weight: Tensor, bias: Tensor, W_dec: Tensor,
               variance: Tensor) -> Tensor:
     """AuxK: the top k_aux dead latents (by pre-activation) reconstruct the detached residual e = x - x_hat.
 

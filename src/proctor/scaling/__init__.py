@@ -5,10 +5,19 @@
     fit = fit_chinchilla(N, D, loss)         # Approach 3, 4,500 L-BFGS starts in one batch, bootstrap CIs
     compute_optimal(fit.params, 1e23)        # (N_opt, D_opt) for a budget of 1e23 FLOPs
 
-CLI: `proctor fit chinchilla|posttrain FILE`, `proctor plan --params N | --flops C` (see `proctor.scaling.cli`).
+    spec.py        Approach3Config, PosttrainConfig: the fits' settings and defaults (read by the CLI's options)
+    law.py         the Chinchilla law L(N, D) and compute-optimal allocation
+    approach3.py   Chinchilla Approach 3: Huber fit from a 4,500-start grid, bootstrap CIs
+    lbfgs.py       batched L-BFGS (all starts in one optimisation)
+    posttrain.py   post-training log-saturation Q(N_p) and what more data buys
+    columns.py     reading tables of runs with errors that name the row and column
+    synthetic.py   synthetic runs from known laws (tests, benchmarks)
+    plots.py       figures; report.py: report sections
+    technique.py   the registration (CLI only: `proctor fit`, `proctor plan`; no suite type)
+    cli.py         `proctor fit chinchilla|posttrain FILE`, `proctor plan --params N | --flops C`
 """
 
-from proctor.scaling.approach3 import Approach3Config, ChinchillaFit, fit_chinchilla, grid_starts, scipy_grid_fit
+from proctor.scaling.approach3 import ChinchillaFit, fit_chinchilla, grid_starts, scipy_grid_fit
 from proctor.scaling.law import (
     ChinchillaParams,
     chinchilla_for_flops,
@@ -16,7 +25,8 @@ from proctor.scaling.law import (
     compute_optimal,
     optimal_tokens_for_params,
 )
-from proctor.scaling.posttrain import PosttrainConfig, PosttrainFit, PosttrainParams, fit_posttrain
+from proctor.scaling.posttrain import PosttrainFit, PosttrainParams, fit_posttrain
+from proctor.scaling.spec import Approach3Config, PosttrainConfig
 
 __all__ = [
     "Approach3Config",

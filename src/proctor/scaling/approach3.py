@@ -23,41 +23,18 @@ import contextlib
 import itertools
 import time
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
 from proctor.errors import DataError
 from proctor.scaling.law import ChinchillaParams
 from proctor.scaling.lbfgs import minimize_batched
+from proctor.scaling.spec import Approach3Config
 
 __all__ = ["Approach3Config", "ChinchillaFit", "grid_starts", "huber_objective", "fit_chinchilla", "scipy_grid_fit",
            "single_threaded"]
 
 PARAM_NAMES = ("E", "A", "B", "alpha", "beta")
-
-
-class Approach3Config(BaseModel):
-    """Knobs of the Approach 3 fit; the defaults are Hoffmann et al.'s."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    delta: float = Field(1e-3, gt=0, description="Huber loss threshold on log-space residuals (Hoffmann: 1e-3).")
-    objective: Literal["sum", "mean"] = Field(
-        "sum", description="Sum the Huber terms (as published) or average them (what Hoffmann's code did; "
-        "L-BFGS then stops early, Besiroglu et al. 2024).")
-    memory: int = Field(10, ge=1, description="L-BFGS history length (scipy's default maxcor is 10).")
-    gtol: float = Field(1e-5, gt=0, description="Stop when the largest gradient component is below this (scipy's pgtol).")
-    ftol: float = Field(1e7 * float(np.finfo(float).eps), gt=0,
-                        description="Stop when the relative decrease of the objective is below this (scipy's factr*eps).")
-    maxiter: int = Field(15000, ge=1, description="Iteration cap per start (scipy's default).")
-    n_boot: int = Field(200, ge=0, description="Bootstrap replicates over data points; 0 skips the CIs.")
-    boot_starts: int = Field(32, ge=1, description="Starts per bootstrap replicate: the full-data optimum plus the "
-                             "grid starts that ended lowest on the full data (re-running all 4,500 per replicate "
-                             "changes nothing but the time).")
-    ci: float = Field(0.95, gt=0, lt=1, description="Coverage of the percentile bootstrap intervals.")
-    seed: int = Field(0, description="Seed of the bootstrap resampling.")
 
 
 @dataclass

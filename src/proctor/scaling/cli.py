@@ -14,19 +14,18 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated, Optional
 
-import numpy as np
 import typer
 
-from proctor.errors import ConfigError, DataError
-from ..jsonout import emit_json, finite as _finite
+from ..errors import ConfigError, DataError
+from ..jsonout import emit_json
+from ..options import spec_option
+from ..term import err, out, safe
+from .spec import Approach3Config, PosttrainConfig
 
-__all__ = ["FIT_FILE", "emit_json", "fit_app", "load_fit", "plan"]
+__all__ = ["FIT_FILE", "fit_app", "load_fit", "plan"]
 
 #: The file `fit chinchilla --save DIR` writes into a run folder, and `plan --fit DIR` reads.
 FIT_FILE = "chinchilla_fit.json"
@@ -35,20 +34,22 @@ fit_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_excepti
                       help="Fit scaling laws to a table of runs (CSV, TSV, JSONL, Parquet).")
 
 
+def _interval(lo: float, hi: float, spec: str = ".4g") -> str:
+    """"[lo, hi]" for the console, escaped: rich would swallow "[nan, nan]" as markup."""
+    from rich.markup import escape
 
-
+    return escape(f"[{lo:{spec}}, {hi:{spec}}]")
 
 
 def _write_json(path: Path, obj: dict) -> Path:
-    """Write atomically (temporary file, then rename): a failure leaves no half-written fit."""
+    """Write atomically (proctor.atomic): a failure leaves no half-written fit."""
+    from ..atomic import write_atomic
+    from ..jsonout import finite
+
     if path.is_dir() or path.suffix.lower() != ".json":  # a run folder, existing or not
         path = path / FIT_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(_finite(obj), fh, indent=2)
-    os.replace(tmp, path)
-    return path
+    return write_atomic(path, json.dumps(finite(obj), indent=2))
 
 
 @fit_app.command("chinchilla")
@@ -57,48 +58,50 @@ def chinchilla(
     n_col: Annotated[str, typer.Option("--n-col", help="Column of parameter counts N.")] = "N",
     d_col: Annotated[str, typer.Option("--d-col", help="Column of training tokens D.")] = "D",
     loss_col: Annotated[str, typer.Option("--loss-col", help="Column of final losses.")] = "loss",
-    objective: Annotated[str, typer.Option(help="sum (as published) or mean (what Hoffmann's code did).")] = "sum",
-    bootstrap: Annotated[int, typer.Option(min=0, help="Bootstrap replicates for the CIs (0: none).")] = 200,
-    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
+    objective: Annotated[Optional[str], spec_option(Approach3Config, "objective")] = None,
+    bootstrap: Annotated[Optional[int], spec_option(Approach3Config, "n_boot", "--bootstrap", min=0)] = None,
+    seed: Annotated[Optional[int], spec_option(Approach3Config, "seed")] = None,
     report: Annotated[Optional[Path], typer.Option(help="Write an HTML report with the figures here.")] = None,
     save: Annotated[Optional[Path], typer.Option(help="Write the fit as JSON: FILE.json, or FOLDER/chinchilla_fit.json "
                                                       "for `proctor plan --fit`.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object last.")] = False,
 ):
     """Fit L(N, D) = E + A/N^alpha + B/D^beta by Chinchilla Approach 3 (Huber, 4,500-start L-BFGS grid)."""
-    from proctor.scaling.approach3 import Approach3Config, fit_chinchilla
-    from proctor.scaling.columns import numeric_column, read_table, require_columns
+    from ..options import spec_from_options
+    from .approach3 import fit_chinchilla
+    from ..data.columns import numeric_column, read_table, require_columns
 
-    if objective not in ("sum", "mean"):
+    if objective is not None and objective not in ("sum", "mean"):
         raise ConfigError(f"--objective must be 'sum' or 'mean', got {objective!r}")
     df = read_table(file)
     require_columns(df, file, {n_col: "--n-col", d_col: "--d-col", loss_col: "--loss-col"})
     N = numeric_column(df, file, n_col, positive=True)
     D = numeric_column(df, file, d_col, positive=True)
     L = numeric_column(df, file, loss_col, positive=True)
+    config = spec_from_options(Approach3Config, objective=objective, n_boot=bootstrap, seed=seed)
     try:
-        fit = fit_chinchilla(N, D, L, Approach3Config(objective=objective, n_boot=bootstrap, seed=seed))
+        fit = fit_chinchilla(N, D, L, config)
     except DataError as e:
         raise DataError(f"{file}: {e}") from None
     p = fit.params
-    print(f"L(N, D) = {p.E:.4f} + {p.A:.4g} / N^{p.alpha:.4f} + {p.B:.4g} / D^{p.beta:.4f}   "
-          f"({fit.n_points} runs, {fit.n_starts} starts, {fit.seconds:.1f} s)")
+    out.print(f"L(N, D) = {p.E:.4f} + {p.A:.4g} / N^{p.alpha:.4f} + {p.B:.4g} / D^{p.beta:.4f}   "
+              f"({fit.n_points} runs, {fit.n_starts} starts, {fit.seconds:.1f} s)")
     for name, (lo, hi) in fit.ci.items():
-        print(f"  {name:>5} = {getattr(p, name):.4g}  [{lo:.4g}, {hi:.4g}]")
+        out.print(f"  {name:>5} = {getattr(p, name):.4g}  {_interval(lo, hi)}")
     result = fit.as_dict() | {"file": str(file)}
     if save is not None:
         # The bootstrap estimates go into the file (not the --json line): `plan --fit` turns them into CIs.
         boot = [] if fit.boot is None else fit.boot.tolist()
         result["saved"] = str(_write_json(save, result | {"boot": {"columns": list(p.as_dict()), "rows": boot}}))
-        print(f"fit: {result['saved']}")
+        out.print(f"fit: {safe(result['saved'], 1000)}")
     if report is not None:
-        from proctor.report import render_report
-        from proctor.scaling.report import chinchilla_section
+        from ..report import render_report
+        from .report import chinchilla_section
 
         render_report(report, title="Scaling law fit", meta={"file": str(file), "runs": str(fit.n_points)},
                       sections=[chinchilla_section(fit, N, D, L, source=str(file))])
         result["report"] = str(report)
-        print(f"report: {report}")
+        out.print(f"report: {safe(report, 1000)}")
     if as_json:
         emit_json(result)
 
@@ -111,14 +114,15 @@ def posttrain(
     at: Annotated[Optional[float], typer.Option(help="N_p at which to price more data (default: the largest run).")] = None,
     next_pairs: Annotated[float, typer.Option("--next", help="Price the next this many pairs.")] = 10_000,
     threshold: Annotated[float, typer.Option(help="Report the N_p beyond which doubling gains less than this.")] = 0.005,
-    bootstrap: Annotated[int, typer.Option(min=0, help="Bootstrap replicates for the CIs (0: none).")] = 1000,
-    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
+    bootstrap: Annotated[Optional[int], spec_option(PosttrainConfig, "n_boot", "--bootstrap", min=0)] = None,
+    seed: Annotated[Optional[int], spec_option(PosttrainConfig, "seed")] = None,
     report: Annotated[Optional[Path], typer.Option(help="Write an HTML report with the figure here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object last.")] = False,
 ):
     """Fit Q(N_p) = Q_inf - alpha log(1 + N*/N_p) and price more preference data."""
-    from proctor.scaling.columns import numeric_column, read_table, require_columns
-    from proctor.scaling.posttrain import PosttrainConfig, fit_posttrain
+    from ..options import spec_from_options
+    from ..data.columns import numeric_column, read_table, require_columns
+    from .posttrain import fit_posttrain
 
     if not next_pairs > 0 or not threshold > 0 or (at is not None and not at > 0):
         raise ConfigError("--next, --threshold and --at must be positive")
@@ -126,33 +130,34 @@ def posttrain(
     require_columns(df, file, {np_col: "--np-col", q_col: "--q-col"})
     n = numeric_column(df, file, np_col, positive=True)
     q = numeric_column(df, file, q_col)
+    config = spec_from_options(PosttrainConfig, n_boot=bootstrap, seed=seed)
     try:
-        fit = fit_posttrain(n, q, PosttrainConfig(n_boot=bootstrap, seed=seed))
+        fit = fit_posttrain(n, q, config)
     except DataError as e:
         raise DataError(f"{file}: {e}") from None
     p = fit.params
     at = float(n.max()) if at is None else at
     gain, gain_ci = float(p.gain(at, next_pairs)), fit.interval(lambda v: float(v.gain(at, next_pairs)))
     dbl, dbl_ci = p.doubling_threshold(threshold), fit.interval(lambda v: v.doubling_threshold(threshold))
-    print(f"Q(N_p) = {p.Q_inf:.4g} - {p.alpha:.4g} log(1 + {p.N_star:,.0f} / N_p)   ({fit.n_points} runs)")
+    out.print(f"Q(N_p) = {p.Q_inf:.4g} - {p.alpha:.4g} log(1 + {p.N_star:,.0f} / N_p)   ({fit.n_points} runs)")
     for name, (lo, hi) in fit.ci.items():
-        print(f"  {name:>6} = {getattr(p, name):.4g}  [{lo:.4g}, {hi:.4g}]")
-    print(f"next {next_pairs:,.0f} pairs at N_p = {at:,.0f}: +{gain:.4g}  [{gain_ci[0]:.4g}, {gain_ci[1]:.4g}]")
-    print(f"doubling gains < {threshold:g} beyond N_p = {dbl:,.0f}  [{dbl_ci[0]:,.0f}, {dbl_ci[1]:,.0f}]")
+        out.print(f"  {name:>6} = {getattr(p, name):.4g}  {_interval(lo, hi)}")
+    out.print(f"next {next_pairs:,.0f} pairs at N_p = {at:,.0f}: +{gain:.4g}  {_interval(*gain_ci)}")
+    out.print(f"doubling gains < {threshold:g} beyond N_p = {dbl:,.0f}  {_interval(*dbl_ci, spec=',.0f')}")
     for w in fit.warnings:
-        print(f"warning: {w}", file=sys.stderr)
+        err.print(f"warning: {safe(w, 1000)}")
     result = fit.as_dict() | {"file": str(file), "at": at, "next_pairs": next_pairs, "gain": gain,
                               "gain_ci": list(gain_ci), "threshold": threshold, "doubling_threshold": dbl,
                               "doubling_threshold_ci": list(dbl_ci)}
     if report is not None:
-        from proctor.report import render_report
-        from proctor.scaling.report import posttrain_section
+        from ..report import render_report
+        from .report import posttrain_section
 
         render_report(report, title="Post-training scaling fit", meta={"file": str(file), "runs": str(fit.n_points)},
                       sections=[posttrain_section(fit, n, q, source=str(file), at=at, next_pairs=next_pairs,
                                                   threshold=threshold)])
         result["report"] = str(report)
-        print(f"report: {report}")
+        out.print(f"report: {safe(report, 1000)}")
     if as_json:
         emit_json(result)
 
@@ -160,7 +165,7 @@ def posttrain(
 def load_fit(path: Path):
     """(ChinchillaParams, bootstrap ChinchillaParams) from a JSON file written by `fit chinchilla --save`, or a folder
     holding chinchilla_fit.json; the bootstrap list is empty when the file has none."""
-    from proctor.scaling.law import ChinchillaParams
+    from .law import ChinchillaParams
 
     file = path / FIT_FILE if path.is_dir() else path
     if not file.is_file():
@@ -200,7 +205,9 @@ def plan(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object last.")] = False,
 ):
     """Compute-optimal budget: tokens and FLOPs for --params N, or N and tokens for --flops C (C = 6 N D)."""
-    from proctor.scaling.law import chinchilla_for_flops, chinchilla_optimal, compute_optimal, optimal_tokens_for_params
+    import numpy as np
+
+    from .law import chinchilla_for_flops, chinchilla_optimal, compute_optimal, optimal_tokens_for_params
 
     if (params is None) == (flops is None):
         raise ConfigError("give exactly one of --params N and --flops C")
@@ -210,9 +217,9 @@ def plan(
     if not tokens_per_param > 0:
         raise ConfigError(f"--tokens-per-param must be positive, got {tokens_per_param}")
     if fit is None:
-        out = chinchilla_optimal(params, tokens_per_param) if params is not None else \
+        res = chinchilla_optimal(params, tokens_per_param) if params is not None else \
             chinchilla_for_flops(flops, tokens_per_param)
-        out |= {"rule": f"D = {tokens_per_param:g} N (Hoffmann et al. 2022; Code Fragment 18.7.1)"}
+        res |= {"rule": f"D = {tokens_per_param:g} N (Hoffmann et al. 2022; Code Fragment 18.7.1)"}
     else:
         law, boot = load_fit(fit)
 
@@ -223,22 +230,22 @@ def plan(
             n_opt, d_opt = compute_optimal(q, flops)
             return {"params": float(n_opt), "tokens": float(d_opt), "flops": float(flops)}
 
-        out = allocate(law)
-        out |= {"rule": f"compute-optimal under the fit in {fit} (Hoffmann et al. eq. 4)",
-                "loss": float(law.loss(out["params"], out["tokens"]))}
+        res = allocate(law)
+        res |= {"rule": f"compute-optimal under the fit in {fit} (Hoffmann et al. eq. 4)",
+                "loss": float(law.loss(res["params"], res["tokens"]))}
         if boot:  # percentile intervals over the saved bootstrap fits
             sims = [allocate(q) for q in boot]
             for key in ("params", "tokens", "flops"):
-                if out[key] != (params if key == "params" else flops):
+                if res[key] != (params if key == "params" else flops):
                     lo, hi = np.percentile([sm[key] for sm in sims], [2.5, 97.5])
-                    out[f"{key}_ci"] = [float(lo), float(hi)]
-    out["tokens_per_param"] = out["tokens"] / out["params"]
-    print(f"params {out['params']:.4g}   tokens {out['tokens']:.4g}   FLOPs {out['flops']:.4g}   "
-          f"({out['tokens_per_param']:.1f} tokens/param; {out['rule']})")
+                    res[f"{key}_ci"] = [float(lo), float(hi)]
+    res["tokens_per_param"] = res["tokens"] / res["params"]
+    out.print(f"params {res['params']:.4g}   tokens {res['tokens']:.4g}   FLOPs {res['flops']:.4g}   "
+              f"({res['tokens_per_param']:.1f} tokens/param; {safe(res['rule'], 1000)})")
     for key in ("params", "tokens", "flops"):
-        if f"{key}_ci" in out:
-            print(f"  {key} 95% bootstrap interval [{out[key + '_ci'][0]:.4g}, {out[key + '_ci'][1]:.4g}]")
-    if "loss" in out:
-        print(f"predicted loss {out['loss']:.4f}")
+        if f"{key}_ci" in res:
+            out.print(f"  {key} 95% bootstrap interval {_interval(*res[key + '_ci'])}")
+    if "loss" in res:
+        out.print(f"predicted loss {res['loss']:.4f}")
     if as_json:
-        emit_json(out)
+        emit_json(res)

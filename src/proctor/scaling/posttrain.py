@@ -20,9 +20,9 @@ import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
 from proctor.errors import DataError
+from proctor.scaling.spec import PosttrainConfig
 
 __all__ = ["PosttrainConfig", "PosttrainFit", "PosttrainParams", "fit_posttrain"]
 
@@ -65,19 +65,6 @@ class PosttrainParams:
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
-
-
-class PosttrainConfig(BaseModel):
-    """Knobs of the post-training fit."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    log_span: float = Field(6.0, gt=0, description="Search log N* from log(min N_p) - span to log(max N_p) + span "
-                            "(natural log; 6 is a factor of ~400 beyond the data either way).")
-    grid: int = Field(400, ge=10, description="Points of the coarse search over log N* before the bounded refinement.")
-    n_boot: int = Field(1000, ge=0, description="Bootstrap replicates over data points; 0 skips the CIs.")
-    ci: float = Field(0.95, gt=0, lt=1, description="Coverage of the percentile bootstrap intervals.")
-    seed: int = Field(0, description="Seed of the bootstrap resampling.")
 
 
 @dataclass

@@ -1,4 +1,6 @@
-"""`proctor superposition ...`: toy models of superposition and interference (registered as `superposition`).
+"""`proctor superposition ...`: toy models of superposition and interference (registered as `superposition`). Each
+verb runs the technique's experiment as a one-experiment suite (resumable, reported like `proctor run`); options
+default to the spec's (proctor.superposition.spec.SuperpositionSpec).
 
     proctor superposition toy --features 20 --dims 5 --sparsities 0,0.7,0.9,0.97,0.99 [--out DIR] [--json]
     proctor superposition toy --features 400 --dims 30 --importance-decay 1 --steps 10000 --lr 1e-3 \\
@@ -10,24 +12,26 @@ Every command takes `--json`: the last stdout line is then one JSON object (NaN 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from proctor.errors import ConfigError
-from ..jsonout import emit_json, finite
+from ..errors import ConfigError
+from ..options import spec_default, spec_option
+from .spec import SuperpositionSpec as S
 
 superposition_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                                 help="Superposition: toy models (Elhage et al. 2022) and interference in real "
                                      "representations.")
-out = Console(highlight=False, soft_wrap=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON summary object last.")]
-DEFAULT_SPARSITIES = "0,0.7,0.9,0.97,0.99"
+OutOpt = Annotated[Optional[Path], typer.Option("--out", help="Run directory (default: derived from the spec).")]
+Features = Annotated[Optional[int], spec_option(S, "features", "--features")]
+Dims = Annotated[Optional[int], spec_option(S, "dims", "--dims")]
+Decay = Annotated[Optional[float], spec_option(S, "importance_decay")]
+Steps = Annotated[Optional[int], spec_option(S, "steps")]
+Seed = Annotated[Optional[int], spec_option(S, "seed")]
 
 
 def parse_sparsities(text: str) -> list[float]:
@@ -57,152 +61,128 @@ def parse_sparsities(text: str) -> list[float]:
     return vals
 
 
-def _sweep(features, dims, sparsities, importance_decay, steps, lr, batch_size, seed):
-    from .toy import ToySweep
+def _run(spec, out_dir: Optional[Path]):
+    """run_one, timed: (summary, run_dir, seconds)."""
+    import time
 
-    return ToySweep(n_features=features, n_hidden=dims, densities=tuple(1 - s for s in parse_sparsities(sparsities)),
-                    importance_decay=importance_decay, steps=steps, lr=lr, batch_size=batch_size, seed=seed)
+    from ..runs.executor import run_one
+    from ..term import err
 
-
-Features = Annotated[int, typer.Option("--features", help="n: sparse input features.")]
-Dims = Annotated[int, typer.Option("--dims", help="m: hidden dimensions (m < n).")]
-Decay = Annotated[float, typer.Option(help="Importance I_i = decay^i (1 = uniform).")]
-Steps = Annotated[int, typer.Option(help="Adam steps (all models train at once).")]
+    t0 = time.perf_counter()
+    summary, run_dir = run_one(spec, out_dir, err)
+    return summary, run_dir, time.perf_counter() - t0
 
 
 @superposition_app.command()
 def toy(
-    features: Features = 20, dims: Dims = 5,
-    sparsities: Annotated[str, typer.Option(help="S values, comma-separated, or log:S0:S1:COUNT.")]
-    = DEFAULT_SPARSITIES,
-    importance_decay: Decay = 0.7, steps: Steps = 2000, lr: float = 1e-2, batch_size: int = 1024, seed: int = 0,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Write DIR/models.npz, DIR/summary.json and "
-                                                                  "DIR/report.html.")] = None,
-    as_json: JsonOpt = False,
+    features: Features = None, dims: Dims = None,
+    sparsities: Annotated[Optional[str], spec_option(S, "sparsities", help="S values, comma-separated, or "
+                                                     "log:S0:S1:COUNT (default: 0,0.7,0.9,0.97,0.99).")] = None,
+    importance_decay: Decay = None, steps: Steps = None,
+    lr: Annotated[Optional[float], spec_option(S, "lr")] = None,
+    batch_size: Annotated[Optional[int], spec_option(S, "batch_size")] = None,
+    seed: Seed = None, out_dir: OutOpt = None, as_json: JsonOpt = False,
 ):
-    """Train one toy model per sparsity (batched); print represented features, D* and dimensionality fractions."""
-    import time
+    """Train one toy model per sparsity (batched); print represented features, D* and dimensionality fractions.
+    The run directory also gets models.npz (W, b, loss, sparsities)."""
+    import io
 
-    import torch
+    import numpy as np
 
-    from .toy import sweep_summary, train_toy_models
+    from ..atomic import write_atomic
+    from ..jsonout import emit_json
+    from ..runs.spec import validate
+    from ..runs.store import RunStore
+    from ..term import out, safe
+    from .experiment import stored_models
 
-    sweep = _sweep(features, dims, sparsities, importance_decay, steps, lr, batch_size, seed)
-    torch.set_num_threads(1)
-    start = time.perf_counter()
-    models = train_toy_models(sweep, progress=True)
-    seconds = time.perf_counter() - start
-    summary = sweep_summary(models)
-    summary["seconds"] = seconds
-    out.print(f"{len(sweep.densities)} models, n={features}, m={dims}, trained together in {seconds:.1f} s")
-    for r in summary["models"]:
+    given = dict(features=features, dims=dims, importance_decay=importance_decay, steps=steps, lr=lr,
+                 batch_size=batch_size, seed=seed,
+                 sparsities=parse_sparsities(sparsities) if sparsities is not None else None)
+    # one sweep, no interference check (`proctor superposition interference` runs that)
+    spec = validate(S, {k: v for k, v in given.items() if v is not None} | {"seeds": 1, "interference_sparsity": None},
+                    "command line")
+    summary, run_dir, seconds = _run(spec, out_dir)
+    sweep = dict(summary["sweeps"][0], seconds=seconds, out=str(run_dir))
+    with RunStore(run_dir) as store:
+        models = stored_models(store, spec, spec.seed)
+    buf = io.BytesIO()
+    np.savez(buf, W=models.W, b=models.b, loss=models.loss, sparsities=models.sparsities)
+    write_atomic(run_dir / "models.npz", buf.getvalue())
+    out.print(f"{len(spec.sparsities)} models, n={spec.features}, m={spec.dims}, trained together; run finished in "
+              f"{seconds:.1f} s")
+    for r in sweep["models"]:
         fr = ", ".join(f"{k}:{v}" for k, v in r["fractions"].items() if v)
         out.print(f"S={r['sparsity']:<7.4g} loss {r['loss']:.3g}  represented {r['represented']:3d}  "
-                  f"D*={r['dims_per_feature']:.3f}  D_i fractions {escape(fr) or '-'}")
-    d = summary["dense"]
+                  f"D*={r['dims_per_feature']:.3f}  D_i fractions {safe(fr) or '-'}")
+    d = sweep["dense"]
     out.print(f"densest model keeps features {d['kept']}: "
-              f"{'the' if d['pca_like'] else 'NOT the'} {dims} most important (PCA-like)")
-    if out_dir is not None:
-        import numpy as np
-
-        from ..report import render_report
-        from .report import toy_section
-
-        out_dir.mkdir(parents=True, exist_ok=True)
-        np.savez(out_dir / "models.npz", W=models.W, b=models.b, loss=models.loss, sparsities=models.sparsities)
-        (out_dir / "summary.json").write_text(json.dumps(finite(summary)))
-        render_report(out_dir / "report.html", title="Proctor: toy models of superposition",
-                      meta={"features": features, "dims": dims, "seed": seed},
-                      sections=[toy_section(summary, models.W, models.b)])
-        out.print(f"report: {escape(str(out_dir / 'report.html'))}")
-        summary["out"] = str(out_dir)
+              f"{'the' if d['pca_like'] else 'NOT the'} {spec.dims} most important (PCA-like)")
+    out.print(f"report: {safe(run_dir / 'report.html', 1000)}")
     if as_json:
-        for r in summary["models"]:  # per-feature lists stay in summary.json
+        sweep.pop("W", None)
+        sweep.pop("b", None)
+        for r in sweep["models"]:  # per-feature lists stay in the run's summary.json
             for key in ("norms", "superposition"):
                 r.pop(key, None)
-        emit_json(summary)
+        emit_json(sweep)
 
 
 @superposition_app.command()
 def interference(
-    features: Features = 20, dims: Dims = 5,
-    sparsity: Annotated[float, typer.Option(help="S of the toy model whose features are ablated.")] = 0.9,
-    importance_decay: Decay = 0.7, steps: Steps = 2000, seed: int = 0,
-    minilm: Annotated[bool, typer.Option("--minilm", help="Also measure MiniLM's FFN neurons of --block on SST-2 "
-                                                         "(needs PROCTOR_DATA).")] = False,
-    block: Annotated[int, typer.Option(help="MiniLM block (1-6) whose FFN neurons are the dictionary.")] = 6,
-    sae: Annotated[Optional[Path], typer.Option(help="Also measure an SAE folder saved by `proctor sae`.")] = None,
-    suppress: Annotated[int, typer.Option(help="Latents suppressed one at a time (real representations).")] = 32,
-    texts: Annotated[int, typer.Option(help="SST-2 test sentences whose token activations are used.")] = 400,
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Write DIR/report.html.")] = None,
-    as_json: JsonOpt = False,
+    features: Features = None, dims: Dims = None,
+    sparsity: Annotated[Optional[float], spec_option(S, "interference_sparsity", "--sparsity", help=(
+        f"S of the toy model whose features are ablated one at a time (default: "
+        f"{spec_default(S, 'interference_sparsity')})."))] = None,
+    importance_decay: Decay = None, steps: Steps = None, seed: Seed = None,
+    minilm: Annotated[Optional[bool], spec_option(S, "minilm", "--minilm")] = None,
+    block: Annotated[Optional[int], spec_option(S, "block")] = None,
+    sae: Annotated[Optional[Path], spec_option(S, "sae")] = None,
+    suppress: Annotated[Optional[int], spec_option(S, "suppress")] = None,
+    texts: Annotated[Optional[int], spec_option(S, "texts")] = None,
+    out_dir: OutOpt = None, as_json: JsonOpt = False,
 ):
-    """Ablate one feature at a time: measured damage to the others vs the W_i.W_j prediction (toy), and the
-    interference / collateral effects of MiniLM neurons and SAE latents (real)."""
-    import torch
+    """Ablate one feature at a time: measured damage to the others vs the W_i.W_j prediction (a toy model trained at
+    --sparsity alone), and the interference / collateral effects of MiniLM neurons and SAE latents (real). The run
+    directory also gets interference.json."""
+    import json
 
-    from .interference import toy_interference
-    from .toy import ToySweep, train_toy_models
+    from ..atomic import write_atomic
+    from ..jsonout import emit_json, finite
+    from ..options import spec_from_options
+    from ..term import out, safe
+    from .report import fmt_g
 
-    if not 0 <= sparsity < 1:
-        raise ConfigError(f"--sparsity {sparsity:g} is out of range; S must be in [0, 1)")
-    if suppress < 1 or texts < 20:
-        raise ConfigError("--suppress must be >= 1 and --texts >= 20")
-    torch.set_num_threads(1)
-    sweep = ToySweep(n_features=features, n_hidden=dims, densities=(1 - sparsity,),
-                     importance_decay=importance_decay, steps=steps, seed=seed)
-    toy_res = toy_interference(train_toy_models(sweep), 0, seed=seed)
+    sp = spec_default(S, "interference_sparsity") if sparsity is None else sparsity
+    if not 0 <= sp < 1:
+        raise ConfigError(f"--sparsity {sp:g} is out of range; S must be in [0, 1)")
+    spec = spec_from_options(S, features=features, dims=dims, sparsities=[sp], interference_sparsity=sp,
+                             importance_decay=importance_decay, steps=steps, seed=seed, seeds=1, minilm=minilm,
+                             block=block, sae=str(sae) if sae is not None else None, suppress=suppress, texts=texts)
+    summary, run_dir, _ = _run(spec, out_dir)
+    toy_res = summary["interference"][0]
     s = toy_res["summary"]
     a = s["data_agreement"]
-    out.print(f"toy n={features} m={dims} S={sparsity:g}: {s['pairs']} (ablated, affected) pairs; "
-              f"max |measured - predicted| (ReLU active) = {_g(s['probe_max_abs_error_active'])}, "
-              f"Pearson r = {_g(s['probe_pearson'])}; on its data: Pearson r = {_g(s.get('data_pearson'))}, "
+    out.print(f"toy n={spec.features} m={spec.dims} S={spec.interference_sparsity:g}: {s['pairs']} (ablated, "
+              f"affected) pairs; max |measured - predicted| (ReLU active) = {fmt_g(s['probe_max_abs_error_active'])}, "
+              f"Pearson r = {fmt_g(s['probe_pearson'])}; on its data: Pearson r = {fmt_g(s.get('data_pearson'))}, "
               f"pairs flagged & affected / flagged only / affected only = {a['flagged_and_affected']}/"
               f"{a['flagged_only']}/{a['affected_only']}")
     for p in toy_res["top_pairs"][:5]:
         out.print(f"  ablate {p['ablated']:2d} -> feature {p['affected']:2d}: cos {p['cosine']:+.2f}, predicted "
                   f"{p['predicted']:.3f}, measured {p['measured']:.3f}")
-    payload = {"toy": toy_res, "real": []}
-    dictionaries = []
-    if minilm or sae is not None:
-        from .real import minilm_neurons, sae_dictionary
-
-        if minilm:
-            dictionaries.append(minilm_neurons(block))
-        if sae is not None:
-            dictionaries.append(sae_dictionary(sae))
-    if dictionaries:
-        from .real import real_interference, sst2_activations
-
-        acts: dict = {}  # one capture per layer, shared by the dictionaries that read it
-        for d in dictionaries:
-            if d.layer not in acts:
-                acts[d.layer] = sst2_activations(d.layer, n_test=texts, seed=seed)
-            r = real_interference(d, suppress_count=suppress, n_test=texts, seed=seed, activations=acts[d.layer])
-            g, c = r["geometry"], r["collateral"]["summary"]
-            out.print(f"{escape(d.name)}: mean max|cos| {g['max_cos_mean']:.3f} (random {g['random_max_cos_mean']:.3f},"
-                      f" Welch {g['welch_bound']:.3f}); median D_i {g['dimensionality_median']:.3f}; suppressing one "
-                      f"latent moves {c.get('moved_per_row', float('nan')):.1f} others per row, flips "
-                      f"{c.get('probe_flipped', float('nan')):.2%} of probe predictions")
-            payload["real"].append(r)
-    if out_dir is not None:
-        from ..report import render_report
-        from .report import interference_table, real_section
-        from ..report.render import Section
-
-        out_dir.mkdir(parents=True, exist_ok=True)
-        sections = [Section("Toy interference", "", [interference_table(toy_res)])]
-        if payload["real"]:
-            sections.append(real_section(payload["real"]))
-        render_report(out_dir / "report.html", title="Proctor: interference", meta={"seed": seed}, sections=sections)
-        (out_dir / "interference.json").write_text(json.dumps(finite(payload)))
-        payload["out"] = str(out_dir)
+    for r in summary["real"]:
+        g, c = r["geometry"], r["collateral"]["summary"]
+        out.print(f"{safe(r['dictionary'])}: mean max|cos| {g['max_cos_mean']:.3f} (random "
+                  f"{g['random_max_cos_mean']:.3f}, Welch {g['welch_bound']:.3f}); median D_i "
+                  f"{g['dimensionality_median']:.3f}; suppressing one latent moves "
+                  f"{c.get('moved_per_row', float('nan')):.1f} others per row, flips "
+                  f"{c.get('probe_flipped', float('nan')):.2%} of probe predictions")
+    payload = {"toy": toy_res, "real": summary["real"]}
+    write_atomic(run_dir / "interference.json", json.dumps(finite(payload)))
+    out.print(f"report: {safe(run_dir / 'report.html', 1000)}")
     if as_json:
         for r in payload["real"]:
             r["geometry"].pop("max_cos", None)
             r["geometry"].pop("random_max_cos", None)
-        emit_json(payload)
-
-
-def _g(x) -> str:
-    return "—" if x is None else f"{x:.3g}"
+        emit_json(payload | {"out": str(run_dir)})

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from proctor.report.render import figure_png
 
-from .geometry import FRACTIONS, dimensionality, gram
+from .geometry import FRACTIONS, gram
 
 
 def gram_and_bias(W: np.ndarray, b: np.ndarray, sparsities, max_models: int = 8) -> bytes:
@@ -48,6 +48,9 @@ def represented_vs_sparsity(sparsities, represented, dims_per_feature, n_hidden:
     a1, a2 = fig.subplots(1, 2)
     a1.plot(x, represented, "o-", color="#2f5fb3")
     a1.axhline(n_hidden, color="#c0392b", ls="--", lw=1, label=f"m = {n_hidden}")
+    if np.ptp(x) == 0:  # one model (`proctor superposition interference`): a range around its point
+        for ax in (a1, a2):
+            ax.set_xlim(x[0] / 2, x[0] * 2)
     a1.set_xscale("log")
     a1.set_xlabel("1 / (1 - S)")
     a1.set_ylabel("features with ||W_i|| > 0.5")
@@ -65,15 +68,15 @@ def represented_vs_sparsity(sparsities, represented, dims_per_feature, n_hidden:
     return figure_png(fig)
 
 
-def dimensionality_scatter(W: np.ndarray, sparsities, min_norm: float = 0.5) -> bytes:
-    """Each represented feature's dimensionality against sparsity; dashed lines at the paper's fractions."""
+def dimensionality_scatter(dims, sparsities) -> bytes:
+    """Each represented feature's dimensionality against sparsity; dashed lines at the paper's fractions. `dims[k]`:
+    the dimensionalities D_i of model k's represented features."""
     x = 1 / (1 - np.asarray(sparsities, dtype=np.float64))
     fig = Figure(figsize=(6.5, 3.6))
     ax = fig.subplots()
     rng = np.random.default_rng(0)
-    for k in range(len(W)):
-        keep = np.linalg.norm(W[k], axis=1) > min_norm
-        D = dimensionality(W[k])[keep]
+    for k in range(len(dims)):
+        D = np.asarray(dims[k], dtype=np.float64)
         jitter = x[k] * np.exp(rng.uniform(-0.06, 0.06, D.size))
         ax.scatter(jitter, D, s=5, alpha=0.35, color="#2f5fb3", linewidths=0)
     for name, (v, _) in FRACTIONS.items():

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from proctor.errors import ConfigError, ModelError
+from proctor.stats import bootstrap_mean
 
 from .geometry import dimensionality, max_abs_cosine, unit_directions
 
@@ -152,18 +153,11 @@ def collateral(dictionary: Dictionary, X, latents: Sequence[int], *, owner=None,
         vals = [r[key] for r in rows if r.get(key) is not None]
         if vals:
             summary[key] = float(np.mean(vals))
-            summary[key + "_ci"] = list(bootstrap_mean_ci(vals))
+            ci = bootstrap_mean(vals, n_boot=2000, seed=0)  # over the suppressed latents
+            summary[key + "_ci"] = [ci.lo, ci.hi]
     if probe is not None:
         summary["probe_logit_scale"] = float(np.abs(probe.decision_function(P)).mean())
     return {"latents": rows, "summary": summary, "probe_accuracy": base_acc}
-
-
-def bootstrap_mean_ci(values, n_boot: int = 2000, seed: int = 0, level: float = 0.95) -> tuple[float, float]:
-    """Percentile bootstrap CI of the mean (over the suppressed latents)."""
-    from proctor.stats import bootstrap_mean
-
-    ci = bootstrap_mean(values, n_boot=n_boot, level=level, seed=seed)
-    return ci.lo, ci.hi
 
 
 # -- sources ----------------------------------------------------------------------------------------------------------

@@ -10,8 +10,21 @@ from proctor.report.render import Figure, Section, Table
 from .geometry import FRACTIONS
 
 
+def sections(summary: dict) -> list[Section]:
+    """One section per toy sweep (with its interference check), then the real-representation measurements."""
+    out = []
+    for i, s in enumerate(summary["sweeps"]):
+        if i < len(summary["interference"]):
+            s = dict(s, interference=summary["interference"][i])
+        out.append(toy_section(s, s.get("W"), s.get("b")))
+    if summary["real"]:
+        out.append(real_section(summary["real"]))
+    return out
+
+
 def toy_section(summary: dict, W=None, b=None) -> Section:
-    """`summary` from toy.sweep_summary (optionally with "interference"); W, b the trained matrices for figures."""
+    """`summary` from toy.sweep_summary (optionally with "interference"); W, b the trained matrices for the W^T W
+    figure (the other figures need only the summary)."""
     from .plots import dimensionality_scatter, gram_and_bias, represented_vs_sparsity
 
     cfg = summary["config"]
@@ -30,17 +43,17 @@ def toy_section(summary: dict, W=None, b=None) -> Section:
             f" — {'exactly' if dense['pca_like'] else 'not'} the {m} most important (the PCA-like solution). "
             f"Most features represented by one model: {summary['max_represented']} (> m = {m} means superposition).")
     figures = []
-    if W is not None and b is not None:
-        W, b = np.asarray(W), np.asarray(b)
-        sp = [r["sparsity"] for r in rows]
-        if n <= 64:
-            figures.append(Figure("W^T W and bias per sparsity", gram_and_bias(W, b, sp),
-                                  "Each column is one model; red positive, blue negative."))
-        figures.append(Figure("Represented features and dimensions per feature",
-                              represented_vs_sparsity(sp, [r["represented"] for r in rows],
-                                                      [r["dims_per_feature"] for r in rows], m)))
-        figures.append(Figure("Feature dimensionality", dimensionality_scatter(W, sp),
-                              "Dashed: the fractions the paper reports (1, 3/4, 2/3, 1/2, 2/5, 3/8) and 1/3."))
+    sp = [r["sparsity"] for r in rows]
+    if W is not None and b is not None and n <= 64:
+        figures.append(Figure("W^T W and bias per sparsity", gram_and_bias(np.asarray(W), np.asarray(b), sp),
+                              "Each column is one model; red positive, blue negative."))
+    figures.append(Figure("Represented features and dimensions per feature",
+                          represented_vs_sparsity(sp, [r["represented"] for r in rows],
+                                                  [r["dims_per_feature"] for r in rows], m)))
+    # the represented features (||W_i|| > 0.5) of each model, as toy.sweep_summary counts them
+    dims = [np.asarray(r["dimensionality"])[np.asarray(r["norms"]) > 0.5] for r in rows]
+    figures.append(Figure("Feature dimensionality", dimensionality_scatter(dims, sp),
+                          "Dashed: the fractions the paper reports (1, 3/4, 2/3, 1/2, 2/5, 3/8) and 1/3."))
     sec = Section("Superposition: toy models (Elhage et al. 2022)", text, [table], figures)
     if "interference" in summary:
         sec.tables.append(interference_table(summary["interference"]))
@@ -52,10 +65,10 @@ def interference_table(inter: dict) -> Table:
     rows = [[p["ablated"], p["affected"], p["cosine"], p["predicted"], p["measured"]] for p in inter["top_pairs"]]
     cap = (f"Toy model at S = {inter['sparsity']:.3g}: ablating feature k's direction; predicted loss of feature j = "
            f"(W_k.W_j)²/||W_k||², measured on the input e_j. {s['pairs']} (k, j) pairs: max |measured - predicted| "
-           f"where the ReLU stays active = {_f(s['probe_max_abs_error_active'])}; Pearson r = "
-           f"{_f(s['probe_pearson'])}; on the training distribution, Pearson r of the error increase vs the prediction "
-           f"= {_f(s.get('data_pearson'))}; pairs flagged (predicted > 0.01) vs affected (|error change| > 1% of "
-           f"the largest): {_agree(s)}.")
+           f"where the ReLU stays active = {fmt_g(s['probe_max_abs_error_active'])}; Pearson r = "
+           f"{fmt_g(s['probe_pearson'])}; on the training distribution, Pearson r of the error increase vs the "
+           f"prediction = {fmt_g(s.get('data_pearson'))}; pairs flagged (predicted > 0.01) vs affected (|error "
+           f"change| > 1% of the largest): {_agree(s)}.")
     return Table(["ablated k", "affected j", "cos(W_k, W_j)", "predicted", "measured"], rows, cap)
 
 
@@ -67,7 +80,8 @@ def _agree(s: dict) -> str:
             f"{a['neither']} neither")
 
 
-def _f(x) -> str:
+def fmt_g(x) -> str:
+    """A number to 3 significant digits (the scale of these measures varies over decades); "—" for none."""
     return "—" if x is None else f"{x:.3g}"
 
 

@@ -4,7 +4,14 @@
     result = frontier_verdict(capability, alignment)     # .frontier, .area, .ci, .verdict ("convex" / "concave")
     points = interpolation_sweep("minilm", "out/tuned", {"sst2": ProbeEvaluation("sst2")})
 
-CLI: `proctor tax frontier FILE`, `proctor tax interpolate --tuned FOLDER | --demo` (see `proctor.tax.cli`).
+    spec.py          DemoConfig: the demonstration fine-tune's settings and defaults (read by the CLI's options)
+    frontier.py      Pareto frontier, its bend (convex / concave) with a bootstrap verdict, per-checkpoint tax
+    interpolate.py   weight averaging between a base and a fine-tuned checkpoint, swept over lambda
+    evaluations.py   capability / alignment evaluations (linear probe, retrieval)
+    demo.py          the offline demonstration's fine-tune (proctor.models.finetune)
+    report.py        report sections and figures
+    technique.py     the registration (CLI only: `proctor tax`; no suite type)
+    cli.py           `proctor tax frontier FILE`, `proctor tax interpolate --tuned FOLDER | --demo`
 """
 
 from proctor.tax.evaluations import ProbeEvaluation, RetrievalEvaluation, parse_evaluation

@@ -11,20 +11,28 @@ in its guard (one line, exit 2). `--json` prints one JSON object as the last std
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
-import numpy as np
 import typer
 
-from proctor.errors import ConfigError, DataError
-from proctor.jsonout import emit_json
+from ..errors import ConfigError, DataError
+from ..jsonout import emit_json
+from ..options import spec_default, spec_option
+from ..term import err, out, safe
+from .spec import DemoConfig
 
 __all__ = ["tax_app"]
 
 tax_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                       help="The alignment tax: capability-alignment frontiers and weight averaging.")
+
+
+def _interval(ci, digits: int = 3) -> str:
+    """"[lo, hi]" for the console, escaped: rich would swallow "[nan, nan]" as markup."""
+    from rich.markup import escape
+
+    return escape(f"[{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]")
 
 
 @tax_app.command("frontier")
@@ -45,8 +53,10 @@ def frontier(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object last.")] = False,
 ):
     """Pareto frontier of capability vs alignment, its convex/concave verdict, and each checkpoint's tax."""
-    from proctor.scaling.columns import numeric_column, read_table, require_columns, text_column
-    from proctor.tax.frontier import alignment_tax, frontier_verdict
+    import numpy as np
+
+    from ..data.columns import numeric_column, read_table, require_columns, text_column
+    from .frontier import alignment_tax, frontier_verdict
 
     cap_cols, ali_cols = capability or ["capability"], alignment or ["alignment"]
     df = read_table(file)
@@ -76,46 +86,51 @@ def frontier(
         t["columns"] = {c: float(v[i] - v[j]) for c, v in columns.items()}
     result = frontier_verdict(cap, ali, n_eval=n_eval, n_boot=bootstrap, seed=seed)
     on = [names[i] for i in result.frontier]
-    print(f"frontier ({len(on)} of {len(names)}): {' -> '.join(on)}")
-    print(f"bend {result.area:.3f}  [{result.ci[0]:.3f}, {result.ci[1]:.3f}]  ({result.bootstrap} bootstrap)  "
-          f"verdict: {result.verdict}")
+    out.print(f"frontier ({len(on)} of {len(names)}): {' -> '.join(safe(n) for n in on)}")
+    out.print(f"bend {result.area:.3f}  {_interval(result.ci)}  ({result.bootstrap} bootstrap)  "
+              f"verdict: {result.verdict}")
     for t in taxes:
-        print(f"  {t['checkpoint']} vs {t['base']}: tax {t['tax']:+.4g}, alignment {t['alignment_gain']:+.4g}")
-    out = {"file": str(file), "frontier": on, "area": result.area, "ci": list(result.ci), "p_convex": result.p_convex,
+        out.print(f"  {safe(t['checkpoint'])} vs {safe(t['base'])}: tax {t['tax']:+.4g}, alignment "
+                  f"{t['alignment_gain']:+.4g}")
+    res = {"file": str(file), "frontier": on, "area": result.area, "ci": list(result.ci), "p_convex": result.p_convex,
            "verdict": result.verdict, "bootstrap": result.bootstrap, "taxes": taxes,
            "points": [{"checkpoint": n, "capability": float(c), "alignment": float(a)}
                       for n, c, a in zip(names, cap, ali)]}
     if report is not None:
-        from proctor.report import render_report
-        from proctor.tax.report import frontier_section
+        from ..report import render_report
+        from .report import frontier_section
 
         render_report(report, title="Alignment tax", meta={"file": str(file), "checkpoints": str(len(names))},
-                      sections=[frontier_section(names, cap, ali, result, taxes, source=str(file), cap_cols=cap_cols,
-                                                 ali_cols=ali_cols)])
-        out["report"] = str(report)
-        print(f"report: {report}")
+                      sections=[frontier_section(names, cap, ali, result=result, taxes=taxes, source=str(file),
+                                                 cap_cols=cap_cols, ali_cols=ali_cols)])
+        res["report"] = str(report)
+        out.print(f"report: {safe(report, 1000)}")
     if as_json:
-        emit_json(out)
+        emit_json(res)
 
 
 @tax_app.command("interpolate")
 def interpolate(
     tuned: Annotated[Optional[str], typer.Option(help="The fine-tuned checkpoint (HF folder or Hub id).")] = None,
-    base: Annotated[str, typer.Option(help="The base checkpoint (HF folder, Hub id or 'minilm').")] = "minilm",
+    base: Annotated[Optional[str], spec_option(DemoConfig, "base")] = None,
     capability: Annotated[str, typer.Option(help="Capability evaluation: probe:DATA or retrieval:DATA.")] = "retrieval:boolq",
     alignment: Annotated[str, typer.Option(help="Alignment evaluation: probe:DATA or retrieval:DATA.")] = "probe:sst2",
     steps: Annotated[int, typer.Option(min=2, help="Interpolation weights, evenly from 0 to 1.")] = 11,
-    layers: Annotated[Optional[int], typer.Option(min=1, help="Cut the base (and the demo model) to k blocks.")] = None,
+    layers: Annotated[Optional[int], spec_option(DemoConfig, "layers", min=1, help="Cut the base (and the demo "
+                                                 "model) to k blocks.")] = None,
     examples: Annotated[int, typer.Option(min=10, help="Examples per evaluation (probe train and test; retrieval "
                                                       "pairs).")] = 400,
-    max_length: Annotated[int, typer.Option(min=8, help="Tokens per text.")] = 64,
+    max_length: Annotated[Optional[int], spec_option(DemoConfig, "max_length", min=8, help="Tokens per text "
+                                                     "(evaluations and the demo's fine-tune; default: "
+                                                     f"{spec_default(DemoConfig, 'max_length')})")] = None,
     demo: Annotated[bool, typer.Option(help="First fine-tune the base on --demo-dataset and use that as --tuned.")] = False,
-    demo_dataset: Annotated[str, typer.Option(help="The demo's alignment target.")] = "sst2",
-    demo_examples: Annotated[int, typer.Option(min=8, help="The demo's training examples.")] = 1000,
-    demo_epochs: Annotated[float, typer.Option(help="The demo's epochs.")] = 2.0,
-    demo_lr: Annotated[float, typer.Option(help="The demo's learning rate.")] = 1e-4,
+    demo_dataset: Annotated[Optional[str], spec_option(DemoConfig, "dataset", "--demo-dataset")] = None,
+    demo_examples: Annotated[Optional[int], spec_option(DemoConfig, "examples", "--demo-examples", min=8)] = None,
+    demo_epochs: Annotated[Optional[float], spec_option(DemoConfig, "epochs", "--demo-epochs")] = None,
+    demo_lr: Annotated[Optional[float], spec_option(DemoConfig, "lr", "--demo-lr")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Folder for the demo checkpoint and results.json.")] = None,
-    seed: Annotated[int, typer.Option(help="Data and training seed.")] = 0,
+    seed: Annotated[Optional[int], spec_option(DemoConfig, "seed", help="Data and training seed (default: "
+                                                     f"{spec_default(DemoConfig, 'seed')}).")] = None,
     report: Annotated[Optional[Path], typer.Option(help="Write an HTML report with the path plot here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object last.")] = False,
 ):
@@ -123,12 +138,20 @@ def interpolate(
     import json
     import tempfile
 
-    from proctor.tax.evaluations import parse_evaluation
-    from proctor.tax.frontier import frontier_verdict
-    from proctor.tax.interpolate import interpolation_sweep
+    import numpy as np
+
+    from ..atomic import write_atomic
+    from ..options import spec_from_options
+    from .evaluations import parse_evaluation
+    from .frontier import frontier_verdict
+    from .interpolate import interpolation_sweep
 
     if (tuned is None) == (not demo):
         raise ConfigError("give --tuned CHECKPOINT or --demo (not both)")
+    # base, layers, max_length and seed serve the sweep as well as the demo: their defaults are the demo config's
+    cfg = spec_from_options(DemoConfig, base=base, layers=layers, dataset=demo_dataset, examples=demo_examples,
+                            epochs=demo_epochs, lr=demo_lr, max_length=max_length, seed=seed)
+    base, layers, max_length, seed = cfg.base, cfg.layers, cfg.max_length, cfg.seed
     evals = {capability: parse_evaluation(capability, max_length=max_length, examples=examples, seed=seed),
              alignment: parse_evaluation(alignment, max_length=max_length, examples=examples, seed=seed)}
     if capability == alignment:
@@ -137,25 +160,24 @@ def interpolate(
         fn.prepare()  # a missing data set fails now, not after minutes of fine-tuning
     with tempfile.TemporaryDirectory() as tmp:
         if demo:
-            from proctor.tax.demo import DemoConfig, finetune_checkpoint
+            from .demo import finetune_checkpoint
 
-            cfg = DemoConfig(base=base, layers=layers, dataset=demo_dataset, examples=demo_examples,
-                             epochs=demo_epochs, lr=demo_lr, max_length=max_length, seed=seed)
             folder = (out_dir / "tuned") if out_dir is not None else Path(tmp) / "tuned"
-            print(f"fine-tuning {base} on {demo_dataset} ({demo_examples} examples) -> {folder}", file=sys.stderr)
+            err.print(f"fine-tuning {safe(base)} on {safe(cfg.dataset)} ({cfg.examples} examples) -> "
+                      f"{safe(folder, 1000)}")
             tuned = str(finetune_checkpoint(folder, cfg, progress="fine-tuning"))
         lambdas = np.round(np.linspace(0.0, 1.0, steps), 10)  # 0.3, not 0.30000000000000004, in the JSON
         points = interpolation_sweep(base, tuned, evals, lambdas=lambdas, layers=layers,
-                                     progress=lambda m: print(m, file=sys.stderr))
+                                     progress=lambda m: err.print(safe(m, 1000)))
     cap = np.array([p.scores[capability] for p in points])
     ali = np.array([p.scores[alignment] for p in points])
     # Scores are proportions over `examples` test items: the bootstrap redraws them binomially.
     result = frontier_verdict(cap, ali, n_eval=examples, seed=seed)
     for p in points:
-        print(f"lam {p.lam:.2f}   capability {p.scores[capability]:.3f}   alignment {p.scores[alignment]:.3f}")
-    print(f"frontier: {len(result.frontier)} of {len(points)} points, bend {result.area:.3f} "
-          f"[{result.ci[0]:.3f}, {result.ci[1]:.3f}], verdict {result.verdict}")
-    out = {"base": base, "tuned": tuned if not demo or out_dir is not None else "(demo, not kept)",
+        out.print(f"lam {p.lam:.2f}   capability {p.scores[capability]:.3f}   alignment {p.scores[alignment]:.3f}")
+    out.print(f"frontier: {len(result.frontier)} of {len(points)} points, bend {result.area:.3f} "
+              f"{_interval(result.ci)}, verdict {result.verdict}")
+    res = {"base": base, "tuned": tuned if not demo or out_dir is not None else "(demo, not kept)",
            "capability": capability, "alignment": alignment,
            "points": [{"lam": p.lam, "capability": p.scores[capability], "alignment": p.scores[alignment]}
                       for p in points],
@@ -163,15 +185,15 @@ def interpolate(
            "verdict": result.verdict}
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / "results.json").write_text(json.dumps(out, indent=2, default=float))
+        write_atomic(out_dir / "results.json", json.dumps(res, indent=2, default=float))
     if report is not None:
-        from proctor.report import render_report
-        from proctor.tax.report import interpolation_section
+        from ..report import render_report
+        from .report import interpolation_section
 
-        render_report(report, title="Alignment tax: weight averaging", meta={"base": base, "tuned": out["tuned"]},
-                      sections=[interpolation_section(points, base=base, tuned=out["tuned"], capability=capability,
+        render_report(report, title="Alignment tax: weight averaging", meta={"base": base, "tuned": res["tuned"]},
+                      sections=[interpolation_section(points, base=base, tuned=res["tuned"], capability=capability,
                                                       alignment=alignment, result=result)])
-        out["report"] = str(report)
-        print(f"report: {report}")
+        res["report"] = str(report)
+        out.print(f"report: {safe(report, 1000)}")
     if as_json:
-        emit_json(out)
+        emit_json(res)

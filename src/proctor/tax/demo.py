@@ -13,31 +13,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from proctor.tax.spec import DemoConfig
 
 __all__ = ["DemoConfig", "finetune_checkpoint"]
-
-
-class DemoConfig(BaseModel):
-    """The fine-tune that makes the demonstration's "aligned" checkpoint."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    base: str = Field("minilm", description="The base checkpoint (HF folder, Hub id, or 'minilm').")
-    layers: int | None = Field(None, ge=1, description="Keep the first k blocks (1 for a fast test); None: all.")
-    dataset: str = Field("sst2", description="The alignment target the base is fine-tuned on.")
-    examples: int = Field(1000, ge=8, description="Training examples (a stratified subsample).")
-    epochs: float = Field(2.0, gt=0, description="Passes over the examples.")
-    lr: float = Field(1e-4, gt=0, description="AdamW learning rate (cosine decay to 0).")
-    max_length: int = Field(64, ge=8, description="Tokens per training text.")
-    seed: int = Field(0, description="Subsample and training seed.")
 
 
 def finetune_checkpoint(folder: str | Path, config: DemoConfig | None = None, progress: str | None = None) -> Path:
     """Fine-tune `config.base` end to end with a classification head on `config.dataset`; save the encoder (without
     the head) as a Hugging Face folder that `load_backbone` and `interpolation_sweep` read. Returns the folder."""
     from proctor.data import load_dataset
-    from proctor.w2s.finetune import FineTunedClassifier
+    from proctor.models.finetune import FineTunedClassifier
 
     config = config or DemoConfig()
     splits = load_dataset(config.dataset, split_seed=config.seed, max_train=config.examples)

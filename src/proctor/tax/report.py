@@ -39,7 +39,7 @@ def frontier_png(names, capability, alignment, result: FrontierResult, *, xlabel
     return figure_png(fig)
 
 
-def frontier_section(names, capability, alignment, result: FrontierResult, taxes: list[dict], *, source: str,
+def frontier_section(names, capability, alignment, *, result: FrontierResult, taxes: list[dict], source: str,
                      cap_cols: list[str], ali_cols: list[str]) -> Section:
     """The frontier table, the bend verdict and the per-checkpoint tax."""
     c, a = np.asarray(capability, float), np.asarray(alignment, float)

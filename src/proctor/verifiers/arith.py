@@ -110,7 +110,7 @@ def make_case(problem: ChainProblem, kind: str, rng: np.random.Generator, step: 
                   max_delta=max_delta, kind=kind)
 
 
-def _chain(problem, rng, errors, compensate, final_slip, max_delta, kind) -> Solution:
+def _chain(problem, rng, errors, *, compensate, final_slip, max_delta, kind) -> Solution:
     claimed, cur = [], problem.start
     for i, (o, b) in enumerate(problem.ops):
         out = OPS[o](cur, b)
@@ -141,7 +141,7 @@ class Generator:
         # steering back only makes a hack when a step before the last went wrong
         compensate = bool(errors) and min(errors) < n - 1 and rng.random() < self.compensate
         slip = rng.random() < self.final_slip
-        sol = _chain(problem, rng, errors, compensate, slip, self.max_delta, "")
+        sol = _chain(problem, rng, errors, compensate=compensate, final_slip=slip, max_delta=self.max_delta, kind="")
         sol.kind = ("correct" if sol.process_correct else
                     "hack" if sol.correct else
                     "wrong_final" if all(sol.labels[:-1]) else "error")

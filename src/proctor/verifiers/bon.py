@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from ..stats import bootstrap_mean
+
 
 def default_ns(pool: int) -> list[int]:
     """1, 2, 4, ... up to the pool size (the pool size itself included)."""
@@ -75,14 +77,7 @@ def answer_codes(answers: Sequence[Sequence]) -> np.ndarray:
     return out
 
 
-def bootstrap_mean(per_problem: np.ndarray, n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> dict:
-    """Mean over problems and the percentile bootstrap CI over problems."""
-    from ..stats import bootstrap_mean as _bootstrap
-
-    return _bootstrap(per_problem, n_boot=n_boot, level=level, seed=seed).as_dict()
-
-
-def best_of_n(methods: Mapping[str, np.ndarray], correct: np.ndarray, answers: Sequence[Sequence] | None = None,
+def best_of_n(methods: Mapping[str, np.ndarray], correct: np.ndarray, answers: Sequence[Sequence] | None = None, *,
               ns: Sequence[int] | None = None, draws: int = 100, n_boot: int = 1000, seed: int = 0,
               n_candidates: np.ndarray | None = None) -> dict:
     """Best-of-N accuracy curves with CIs for each scoring method (+ "majority" when `answers` is given).
@@ -103,10 +98,11 @@ def best_of_n(methods: Mapping[str, np.ndarray], correct: np.ndarray, answers: S
         for m in names:
             chosen = pick_majority(codes, idx) if m == "majority" else pick_top(np.asarray(methods[m], float), idx)
             per[m][j] = correct[rows, chosen].mean(0)
-    curves = {m: [{"n": n} | bootstrap_mean(per[m][j], n_boot, seed) for j, n in enumerate(ns)] for m in names}
+    curves = {m: [{"n": n} | bootstrap_mean(per[m][j], n_boot=n_boot, seed=seed).as_dict() for j, n in enumerate(ns)]
+              for m in names}
     return {"ns": ns, "curves": curves, "per_problem": per}
 
 
 def paired_lift(per_a: np.ndarray, per_b: np.ndarray, n_boot: int = 1000, seed: int = 0) -> dict:
     """Mean of a - b over problems (same subsets for both) with a paired bootstrap CI over problems."""
-    return bootstrap_mean(np.asarray(per_a) - np.asarray(per_b), n_boot, seed)
+    return bootstrap_mean(np.asarray(per_a) - np.asarray(per_b), n_boot=n_boot, seed=seed).as_dict()

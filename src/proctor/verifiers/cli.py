@@ -1,53 +1,59 @@
 """`proctor verify ...`: train process and outcome reward models, best-of-N curves, error location and hackability.
+Options default to the spec's (proctor.verifiers.spec.VerifiersSpec).
 
-    proctor verify train [--data arith|gsm8k|FILE] --out DIR     PRM + ORM weights (safetensors) + TRL training rows
-    proctor verify bon   [--data arith|gsm8k] [--pool 64]        best-of-N accuracy vs N: PRM (min/product/last), ORM,
-                                                                 majority vote, with bootstrap CIs
-    proctor verify eval  [--data arith|gsm8k]                    ProcessBench-style error location + hackability
-    (--data FILE --test FILE: your own stepwise rows: TRL prompt/completions/labels(+correct), PRM800K, or GSM8K)
+    proctor verify bon   [--data arith|gsm8k] [--pool 64] [--seeds 3]   best-of-N accuracy vs N: PRM (min/product/last),
+                                                                      ORM, majority vote, with bootstrap CIs
+    proctor verify eval  [--data arith|gsm8k]                         ProcessBench-style error location + hackability
+    proctor verify train [--data arith|gsm8k|FILE] --out DIR          PRM + ORM weights (safetensors) + TRL rows
+
+`bon` and `eval` on the generated or GSM8K setting run the experiment as a one-experiment suite (resumable with the
+same `--out`, reported like `proctor run`); `eval` is the experiment with a pool of one (no best-of-N to speak of).
+With `--data FILE --test FILE` (your own stepwise rows: TRL prompt/completions/labels(+correct), PRM800K, or GSM8K)
+they compute one seed in place, without a run directory.
 
 Every command takes `--json`: the last stdout line is then one JSON object. Text from data files is never printed raw.
 """
 
 from __future__ import annotations
 
-import json
-import math
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 
-from ..errors import ConfigError
-from ..jsonout import emit_json, finite
+from ..options import spec_help, spec_option
+from .spec import VerifiersSpec
 
 verify_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                          help="Process vs outcome supervision: PRMs, ORMs, best-of-N, hackability.")
-out = Console(highlight=False, soft_wrap=True)
 
-DataOpt = Annotated[str, typer.Option("--data", help="arith (generated), gsm8k (PROCTOR_DATA), or a training file.")]
+GENERATED = ("arith", "gsm8k")
+
+DataOpt = Annotated[Optional[str], spec_option(VerifiersSpec, "data", help="A training file (with --test), or "
+                                                                         + spec_help(VerifiersSpec, "data"))]
 TestOpt = Annotated[Optional[Path], typer.Option("--test", help="Test file (with --data FILE): candidates grouped "
                                                                  "by problem_id, with 'correct' (and 'labels').")]
+ModelOpt = Annotated[Optional[str], spec_option(VerifiersSpec, "model")]
+HeadOpt = Annotated[Optional[str], spec_option(VerifiersSpec, "head")]
+NTrainOpt = Annotated[Optional[int], spec_option(VerifiersSpec, "n_train")]
+NTestOpt = Annotated[Optional[int], spec_option(VerifiersSpec, "n_test")]
+EpochsOpt = Annotated[Optional[float], spec_option(VerifiersSpec, "epochs")]
+SeedOpt = Annotated[Optional[int], spec_option(VerifiersSpec, "seed")]
+SeedsOpt = Annotated[Optional[int], spec_option(VerifiersSpec, "seeds", min=1)]
+OutOpt = Annotated[Optional[Path], typer.Option("--out", help="Run directory (default: derived from the spec; "
+                                                              "not used with --data FILE).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON summary object last.")]
-HeadOpt = Annotated[str, typer.Option(help="mlp | linear (heads on frozen features) | finetune (whole encoder).")]
 
 
-def _spec(data: str, **kw):
-    from ..runs.spec import validate
-    from .spec import VerifiersSpec
+def _spec(data: str | None, **options) -> VerifiersSpec:
+    """The spec from the options the user gave; a training file stands in as "arith" (its settings are the model's)."""
+    from ..options import spec_from_options
 
-    kw = {k: v for k, v in kw.items() if v is not None}
-    return validate(VerifiersSpec, {"data": data if data in ("arith", "gsm8k") else "arith", **kw}, "options")
+    return spec_from_options(VerifiersSpec, data=data if data is None or data in GENERATED else "arith", **options)
 
 
-def _data(data: str, test: Path | None, spec, seed: int):
-    from .summary import build_data
-
-    if data in ("arith", "gsm8k"):
-        if test is not None:
-            raise ConfigError("--test goes with --data FILE (the generated and GSM8K settings bring their own test set)")
-        return build_data(spec, seed)
+def _files(data: str, test: Path | None):
+    from ..errors import ConfigError
     from .experiment import files_data
     from .steps import load_solutions
 
@@ -57,54 +63,64 @@ def _data(data: str, test: Path | None, spec, seed: int):
     return files_data(train, load_solutions(test))
 
 
-def _experiment(data, test, seed, as_dict):
+def _experiment(data: str | None, test: Path | None, out_dir: Path | None, spec: VerifiersSpec) -> tuple[dict, dict]:
+    """(summary, run paths): the generated / GSM8K settings through the suite runner, a file setting in place."""
+    from ..errors import ConfigError
+
+    if data is None or data in GENERATED:
+        if test is not None:
+            raise ConfigError("--test goes with --data FILE (the generated and GSM8K settings bring their own test set)")
+        from ..runs.executor import run_one
+        from ..term import err
+
+        summary, run_dir = run_one(spec, out_dir, err)
+        return summary, {"run_dir": str(run_dir), "report": str(run_dir / "report.html")}
     from .experiment import run_experiment
-    from .summary import combine, experiment_config
+    from .summary import combine
 
-    spec = _spec(data, **as_dict)
-    d = _data(data, test, spec, seed)
-    res, arrays = run_experiment(d, experiment_config(spec, seed))
-    return combine([res], [arrays], spec.n_boot) | {"title": spec.title if data in ("arith", "gsm8k") else data}
-
-
-def _common(model, head, n_train, n_test, pool, epochs, draws):
-    return {"model": model, "head": head, "n_train": n_train, "n_test": n_test, "pool": pool, "epochs": epochs,
-            "draws": draws}
+    res, arrays = run_experiment(_files(data, test), spec, spec.seed)
+    return combine([res], [arrays], spec.n_boot) | {"title": data}, {}
 
 
 def _pct(x) -> str:
-    return "—" if x is None or not math.isfinite(x) else f"{100 * x:5.1f}"
+    from ..term import fmt_num
+
+    return f"{fmt_num(None if x is None else 100 * x, 1):>5s}"
+
+
+def _seeds(spec: VerifiersSpec) -> str:
+    return f"seed {spec.seed}" if spec.seeds == 1 else f"seeds {spec.seed}-{spec.seed + spec.seeds - 1}"
 
 
 @verify_app.command()
 def train(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for prm.safetensors, orm.safetensors, train.jsonl.")],
-    data: DataOpt = "arith", model: str = "minilm", head: HeadOpt = "mlp",
-    n_train: Annotated[Optional[int], typer.Option(help="Training problems / questions.")] = None,
-    epochs: Optional[float] = None, seed: int = 0, as_json: JsonOpt = False,
+    data: DataOpt = None, model: ModelOpt = None, head: HeadOpt = None, n_train: NTrainOpt = None,
+    epochs: EpochsOpt = None, seed: SeedOpt = None, as_json: JsonOpt = False,
 ):
     """Train a PRM and an ORM on the same solutions; save both and the training rows in TRL's stepwise format."""
     import time
 
-    from .experiment import train_verifiers
+    from ..jsonout import emit_json
+    from ..term import out, safe
+    from .experiment import VerifierData, build_data, train_verifiers
     from .steps import load_solutions, write_trl_jsonl
-    from .summary import experiment_config
 
-    spec = _spec(data, model=model, head=head, n_train=n_train, epochs=epochs)
-    d = _data(data, None, spec, seed) if data in ("arith", "gsm8k") else None
-    solutions = d.train if d is not None else load_solutions(data)
-    if d is None:
-        from .experiment import VerifierData
-
+    spec = _spec(data, model=model, head=head, n_train=n_train, epochs=epochs, seed=seed)
+    if data is None or data in GENERATED:
+        d = build_data(spec, spec.seed)
+        solutions = d.train
+    else:
+        solutions = load_solutions(data)
         d = VerifierData(data, solutions, [])
     t0 = time.perf_counter()
-    prm, orm = train_verifiers(d, experiment_config(spec, seed))
+    prm, orm = train_verifiers(d, spec, spec.seed)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"prm": str(prm.save(out_dir / "prm.safetensors")), "orm": str(orm.save(out_dir / "orm.safetensors"))}
     n = write_trl_jsonl(solutions, out_dir / "train.jsonl")
     steps = sum(len(s.steps) for s in solutions)
-    out.print(f"trained PRM and ORM ({head} on {model}) on {n:,} solutions / {steps:,} steps in "
-              f"{time.perf_counter() - t0:.0f} s -> {out_dir}")
+    out.print(f"trained PRM and ORM ({safe(spec.head)} on {safe(spec.model)}) on {n:,} solutions / {steps:,} steps in "
+              f"{time.perf_counter() - t0:.0f} s -> {safe(out_dir, 1000)}")
     if as_json:
         emit_json({"out": str(out_dir), "solutions": n, "steps": steps, "weights": paths,
                    "train_rows": str(out_dir / "train.jsonl"), "seconds": time.perf_counter() - t0})
@@ -112,18 +128,25 @@ def train(
 
 @verify_app.command()
 def bon(
-    data: DataOpt = "arith", test: TestOpt = None, model: str = "minilm", head: HeadOpt = "mlp",
-    n_train: Optional[int] = None, n_test: Optional[int] = None,
-    pool: Annotated[Optional[int], typer.Option(help="Candidates per test problem (arith).")] = None,
-    epochs: Optional[float] = None, draws: Optional[int] = None, seed: int = 0,
+    data: DataOpt = None, test: TestOpt = None, model: ModelOpt = None, head: HeadOpt = None,
+    n_train: NTrainOpt = None, n_test: NTestOpt = None,
+    pool: Annotated[Optional[int], spec_option(VerifiersSpec, "pool")] = None,
+    epochs: EpochsOpt = None, draws: Annotated[Optional[int], spec_option(VerifiersSpec, "draws")] = None,
+    seed: SeedOpt = None, seeds: SeedsOpt = None, out_dir: OutOpt = None,
     save: Annotated[Optional[Path], typer.Option("--save", help="Write the full result as JSON here.")] = None,
     figure: Annotated[Optional[Path], typer.Option("--figure", help="Write the best-of-N plot (PNG) here.")] = None,
     as_json: JsonOpt = False,
 ):
     """Best-of-N accuracy vs N for the PRM (each aggregation), the ORM and majority vote, with bootstrap CIs."""
-    s = _experiment(data, test, seed, _common(model, head, n_train, n_test, pool, epochs, draws))
+    import json
+
+    from ..jsonout import emit_json, finite
+    from ..term import fmt_num, out, safe
     from .report import NAMES
 
+    spec = _spec(data, model=model, head=head, n_train=n_train, n_test=n_test, pool=pool, epochs=epochs, draws=draws,
+                 seed=seed, seeds=seeds)
+    s, paths = _experiment(data, test, out_dir, spec)
     out.print(f"{s['pool'].get('problems', '?')} test problems; best-of-N accuracy (%), 95% CI at N={s['largest_n']}:")
     out.print("method            " + " ".join(f"N={n:<4d}" for n in s["ns"]))
     for m, rows in s["curves"].items():
@@ -131,43 +154,56 @@ def bon(
         out.print(f"{NAMES.get(m, m):17s} " + " ".join(f"{_pct(r['value']):6s}" for r in rows) +
                   f"  [{_pct(ci['lo'])}, {_pct(ci['hi'])}]")
     lift = s["lift"]
-    out.print(f"{NAMES.get(s['headline'])} - ORM at N={s['largest_n']}: {100 * lift['value']:+.1f} pts "
-              f"[{100 * lift['lo']:+.1f}, {100 * lift['hi']:+.1f}]")
+    pts = lambda x: fmt_num(100 * x, 1, signed=True)
+    out.print(f"{NAMES.get(s['headline'])} - ORM at N={s['largest_n']}: {pts(lift['value'])} pts "
+              f"[{pts(lift['lo'])}, {pts(lift['hi'])}]")
     if figure is not None:
         from .report import bon_figure
 
         figure.parent.mkdir(parents=True, exist_ok=True)
-        figure.write_bytes(bon_figure(s["curves"], f"Best-of-N, {s['data']} (seed {seed})"))
+        figure.write_bytes(bon_figure(s["curves"], f"Best-of-N, {s['data']} ({_seeds(spec)})"))
     if save is not None:
         save.parent.mkdir(parents=True, exist_ok=True)
         save.write_text(json.dumps(finite(s), indent=1, default=str))
+    if paths:
+        out.print(f"report: {safe(paths['report'], 1000)}")
     if as_json:
-        emit_json({k: s[k] for k in ("title", "data", "ns", "curves", "lift", "headline", "largest_n", "pool")})
+        emit_json({k: s[k] for k in ("title", "data", "ns", "curves", "lift", "headline", "largest_n", "pool")}
+                  | paths)
 
 
 @verify_app.command("eval")
 def eval_cmd(
-    data: DataOpt = "arith", test: TestOpt = None, model: str = "minilm", head: HeadOpt = "mlp",
-    n_train: Optional[int] = None, n_test: Optional[int] = None, epochs: Optional[float] = None,
-    recall: Annotated[float, typer.Option(help="Hackability threshold: accept this share of correct solutions.")] = 0.9,
-    threshold: Annotated[float, typer.Option(help="ProcessBench: first step scored below this is the error.")] = 0.5,
-    seed: int = 0, as_json: JsonOpt = False,
+    data: DataOpt = None, test: TestOpt = None, model: ModelOpt = None, head: HeadOpt = None,
+    n_train: NTrainOpt = None, n_test: NTestOpt = None, epochs: EpochsOpt = None,
+    recall: Annotated[Optional[float], spec_option(VerifiersSpec, "recall")] = None,
+    threshold: Annotated[Optional[float], spec_option(VerifiersSpec, "threshold")] = None,
+    seed: SeedOpt = None, seeds: SeedsOpt = None, out_dir: OutOpt = None, as_json: JsonOpt = False,
 ):
     """ProcessBench-style earliest-wrong-step identification and the hackability rate of each verifier."""
-    s = _experiment(data, test, seed, _common(model, head, n_train, n_test, 1 if data == "arith" else None, epochs,
-                                              1) | {"recall": recall, "threshold": threshold})
+    from ..errors import ConfigError
+    from ..jsonout import emit_json
+    from ..term import out, safe
     from .report import NAMES
 
+    # a pool of one and one draw: best-of-N is not what this verb reports
+    spec = _spec(data, model=model, head=head, n_train=n_train, n_test=n_test, epochs=epochs, recall=recall,
+                 threshold=threshold, seed=seed, seeds=seeds, pool=1 if data in (None, "arith") else None, draws=1)
+    s, paths = _experiment(data, test, out_dir, spec)
     if not s.get("hack"):
-        raise ConfigError(f"{data}: no test solutions with process labels, so no ProcessBench or hackability")
+        raise ConfigError(f"{data or spec.data}: no test solutions with process labels, so no ProcessBench or "
+                          "hackability")
     pb = s["processbench"]
-    out.print(f"ProcessBench (PRM, first step < {threshold}): accuracy on flawed {_pct(pb['acc_error'])}%, on correct "
-              f"{_pct(pb['acc_correct'])}%, F1 {_pct(pb['f1'])}% ({pb['n_error']} flawed, {pb['n_correct']} correct)")
-    out.print(f"acceptance (%) at the threshold accepting {100 * recall:.0f}% of correct solutions:")
+    out.print(f"ProcessBench (PRM, first step < {spec.threshold}): accuracy on flawed {_pct(pb['acc_error'])}%, on "
+              f"correct {_pct(pb['acc_correct'])}%, F1 {_pct(pb['f1'])}% ({pb.get('n_error', '?')} flawed, "
+              f"{pb.get('n_correct', '?')} correct)")
+    out.print(f"acceptance (%) at the threshold accepting {100 * spec.recall:.0f}% of correct solutions:")
     for m, h in s["hack"].items():
-        acc = "  ".join(f"{k} {_pct(v['value'])}" for k, v in h["accept"].items())
+        acc = "  ".join(f"{safe(k)} {_pct(v['value'])}" for k, v in h["accept"].items())
         out.print(f"  {NAMES.get(m, m):17s} {acc}")
     out.print("  outcome check      hack 100.0 (by definition)")
+    if paths:
+        out.print(f"report: {safe(paths['report'], 1000)}")
     if as_json:
         emit_json({"title": s["title"], "data": s["data"], "processbench": pb, "hack": s["hack"],
-                   "hackability": s["hackability"]})
+                   "hackability": s["hackability"]} | paths)

@@ -1,29 +1,32 @@
-"""The process-vs-outcome experiment: train a PRM and an ORM on the same solutions, then compare them.
+"""The process-vs-outcome experiment: train a PRM and an ORM on the same solutions, then compare them; and its runner
+(`run`, `run_shard`: one unit per seed in a run store).
 
-    data = arith_data(n_train=400, n_test=150, pool=64, seed=0)      # or gsm8k_data(...), or files_data(...)
-    result, arrays = run_experiment(data, ExperimentConfig())
+    data = build_data(spec, seed)                 # arith_data(...), gsm8k_data(...), or files_data(...) for your rows
+    result, arrays = run_experiment(data, spec, seed)
 
 A `VerifierData` holds the training solutions (process and outcome labels), a test pool of C candidates per problem
 (best-of-N), and probe solutions with exact process labels (ProcessBench and the hackability test). The result holds
 the best-of-N curves (each PRM aggregation, the ORM, majority vote, and the pass@N oracle), the paired PRM - ORM lift
-at the largest N, ProcessBench scores and hackability rates, all with bootstrap CIs over problems.
+at the largest N, ProcessBench scores and hackability rates, all with bootstrap CIs over problems. Every setting comes
+from the spec (`proctor.verifiers.spec.VerifiersSpec`).
 """
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import DataError
-from .aggregate import AGGREGATIONS, aggregate
+from .aggregate import aggregate
 from .arith import CASES, Generator, make_case, problems
 from .bon import best_of_n, paired_lift
 from .hack import hackability
 from .processbench import predict_first_error, processbench_score
+from .spec import VerifiersSpec
 from .steps import Solution, normalize_answer
 
 
@@ -38,29 +41,9 @@ class VerifierData:
     info: dict = field(default_factory=dict)
 
 
-@dataclass
-class ExperimentConfig:
-    model: str = "minilm"
-    head: str = "mlp"
-    layers: int | None = None
-    epochs: float | None = None
-    lr: float | None = None
-    max_length: int = 128
-    aggregations: Sequence[str] = AGGREGATIONS
-    headline_aggregation: str = "product"
-    ns: Sequence[int] | None = None
-    draws: int = 50
-    n_boot: int = 1000
-    recall: float = 0.9
-    threshold: float = 0.5
-    seed: int = 0
-    cache: str | None = "default"
-
-
 # -- data -------------------------------------------------------------------------------------------------------------
-def arith_data(n_train: int = 400, k_train: int = 8, n_test: int = 150, pool: int = 64, seed: int = 0,
-               train_generator: Generator = Generator(0.2, 0.3, 0.1), policy: Generator = Generator(0.15, 0.2, 0.05),
-               n_ops: tuple[int, int] = (3, 5)) -> VerifierData:
+def arith_data(n_train: int, k_train: int, n_test: int, *, pool: int, seed: int, train_generator: Generator,
+               policy: Generator, n_ops: tuple[int, int]) -> VerifierData:
     """Generated chains: training candidates from `train_generator`, a test pool from `policy`, one probe per case."""
     rng = np.random.default_rng([seed, 1])
     train = [train_generator.sample(p, rng) for p in problems(n_train, seed, n_ops, "train") for _ in range(k_train)]
@@ -71,7 +54,7 @@ def arith_data(n_train: int = 400, k_train: int = 8, n_test: int = 150, pool: in
                         {"train_generator": asdict(train_generator), "policy": asdict(policy), "n_ops": list(n_ops)})
 
 
-def gsm8k_data(data_dir: str | Path, n_train: int = 1000, n_test: int | None = 400, seed: int = 0) -> VerifierData:
+def gsm8k_data(data_dir: str | Path, n_train: int, n_test: int | None, seed: int) -> VerifierData:
     """GSM8K: train on reference solutions of train.jsonl and their injected-error copies; best-of-4 on Cobbe et al.'s
     model solutions of the test questions; probes = injected-error copies of the test references."""
     from .perturb import perturb
@@ -116,6 +99,24 @@ def files_data(train: list[Solution], test: list[Solution]) -> VerifierData:
     return VerifierData("files", train, list(pool.values()), probes)
 
 
+def gsm8k_dir() -> Path:
+    root = os.environ.get("PROCTOR_DATA")
+    d = Path(root) / "gsm8k" if root else None
+    if d is None or not (d / "example_model_solutions.jsonl").is_file():
+        raise DataError(f"{d or '$PROCTOR_DATA/gsm8k'}: no GSM8K folder with example_model_solutions.jsonl "
+                        "(set PROCTOR_DATA to the shared data folder)")
+    return d
+
+
+def build_data(spec: VerifiersSpec, seed: int) -> VerifierData:
+    """The spec's data setting for one seed."""
+    if spec.data == "gsm8k":
+        return gsm8k_data(gsm8k_dir(), spec.n_train, spec.n_test, seed)
+    g = lambda s: Generator(s.step_error, s.compensate, s.final_slip, s.max_delta)  # noqa: E731
+    return arith_data(spec.n_train, spec.k_train, spec.n_test, pool=spec.pool, seed=seed,
+                      train_generator=g(spec.train_generator), policy=g(spec.policy), n_ops=tuple(spec.n_ops))
+
+
 # -- experiment -------------------------------------------------------------------------------------------------------
 def _pad(rows: list[list[Solution]], values: np.ndarray) -> np.ndarray:
     """(P, C) float array of per-candidate values, NaN where a problem has fewer than C candidates."""
@@ -128,44 +129,45 @@ def _pad(rows: list[list[Solution]], values: np.ndarray) -> np.ndarray:
     return out
 
 
-def train_verifiers(data: VerifierData, cfg: ExperimentConfig):
+def train_verifiers(data: VerifierData, spec: VerifiersSpec, seed: int):
+    """A PRM and an ORM (the spec's encoder and head, initialised by `seed`) trained on `data.train`."""
     from .models import OutcomeRewardModel, ProcessRewardModel, StepFeaturizer
 
-    feat = None if cfg.head == "finetune" else StepFeaturizer(cfg.model, cfg.layers, cfg.max_length, cfg.cache)
-    kw = dict(model=cfg.model, head=cfg.head, layers=cfg.layers, epochs=cfg.epochs, lr=cfg.lr,
-              max_length=cfg.max_length, random_state=cfg.seed, featurizer=feat)
+    feat = None if spec.head == "finetune" else StepFeaturizer(spec.model, spec.layers, spec.max_length)
+    kw = dict(model=spec.model, head=spec.head, layers=spec.layers, epochs=spec.epochs,
+              max_length=spec.max_length, random_state=seed, featurizer=feat)
     prm = ProcessRewardModel(**kw).fit(data.train)
     orm = OutcomeRewardModel(**kw).fit(data.train)
     return prm, orm
 
 
-def run_experiment(data: VerifierData, cfg: ExperimentConfig, prm=None, orm=None) -> tuple[dict, dict]:
-    """(JSON-able result, arrays); trains the verifiers unless given."""
+def run_experiment(data: VerifierData, spec: VerifiersSpec, seed: int, *, prm=None, orm=None) -> tuple[dict, dict]:
+    """(JSON-able result, arrays) of one seed; trains the verifiers unless given."""
     if not data.train or not data.pool:
         raise DataError(f"{data.name}: need training solutions and a test pool")
     t0 = time.perf_counter()
     if prm is None or orm is None:
-        prm, orm = train_verifiers(data, cfg)
+        prm, orm = train_verifiers(data, spec, seed)
     t_train = time.perf_counter() - t0
     flat = [s for row in data.pool for s in row]
     step = prm.step_scores(flat)
-    methods = {f"prm_{a}": _pad(data.pool, np.array([aggregate(s, a) for s in step])) for a in cfg.aggregations}
+    methods = {f"prm_{a}": _pad(data.pool, np.array([aggregate(s, a) for s in step])) for a in spec.aggregations}
     methods["orm"] = _pad(data.pool, orm.score(flat))
     correct = _pad(data.pool, np.array([bool(s.correct) for s in flat], dtype=float)) == 1
     answers = [[normalize_answer(s.answer) for s in row] for row in data.pool]
     n_cand = np.array([len(r) for r in data.pool])
     methods["oracle"] = correct.astype(float)  # pass@N: the best any verifier could do
-    bon = best_of_n(methods, correct, answers, cfg.ns, cfg.draws, cfg.n_boot, cfg.seed, n_cand)
-    head = f"prm_{cfg.headline_aggregation}"
+    bon = best_of_n(methods, correct, answers, draws=spec.draws, n_boot=spec.n_boot, seed=seed, n_candidates=n_cand)
+    head = f"prm_{spec.headline_aggregation}"
     if head not in methods:
-        head = f"prm_{cfg.aggregations[0]}"
+        head = f"prm_{spec.aggregations[0]}"
     per = bon.pop("per_problem")
-    lifts = {m: paired_lift(per[m][-1], per["orm"][-1], cfg.n_boot, cfg.seed)
+    lifts = {m: paired_lift(per[m][-1], per["orm"][-1], spec.n_boot, seed)
              for m in methods if m.startswith("prm_")}
-    lifts["majority"] = paired_lift(per["majority"][-1], per["orm"][-1], cfg.n_boot, cfg.seed)
+    lifts["majority"] = paired_lift(per["majority"][-1], per["orm"][-1], spec.n_boot, seed)
     kinds = [s.kind for s in flat]
     result = {
-        "data": data.name, "info": data.info, "seed": cfg.seed, "model": cfg.model, "head": cfg.head,
+        "data": data.name, "info": data.info, "seed": seed, "model": spec.model, "head": spec.head,
         "train": {"solutions": len(data.train), "steps": sum(len(s.steps) for s in data.train),
                   "good_step_rate": float(np.mean([x for s in data.train for x in (s.labels or [])] or [np.nan])),
                   "answer_right_rate": float(np.mean([bool(s.correct) for s in data.train])), "seconds": t_train},
@@ -177,25 +179,54 @@ def run_experiment(data: VerifierData, cfg: ExperimentConfig, prm=None, orm=None
     }
     arrays = {f"per_{m}": per[m] for m in per} | {"ns": np.array(bon["ns"])}
     if data.probes:
-        result["processbench"], result["hack"], accepted = _probe_scores(data.probes, prm, orm, cfg)
+        result["processbench"], result["hack"], accepted = _probe_scores(data.probes, prm, orm, spec, seed)
         arrays |= accepted
     result["seconds"] = time.perf_counter() - t0
     return result, arrays
 
 
-def _probe_scores(probes: list[Solution], prm, orm, cfg: ExperimentConfig) -> tuple[dict, dict, dict]:
+def _probe_scores(probes: list[Solution], prm, orm, spec: VerifiersSpec, seed: int) -> tuple[dict, dict, dict]:
     """ProcessBench scores, hackability per verifier, and the 0/1 acceptance of every probe (for pooling seeds)."""
     step = prm.step_scores(probes)
-    pred = [predict_first_error(s, cfg.threshold) for s in step]
+    pred = [predict_first_error(s, spec.threshold) for s in step]
     truth = [s.first_error for s in probes]
-    pb = processbench_score(pred, truth) | {"threshold": cfg.threshold}
+    pb = processbench_score(pred, truth) | {"threshold": spec.threshold}
     kinds = sorted(set(s.kind for s in probes))
-    scores = {f"prm_{a}": np.array([aggregate(s, a) for s in step]) for a in cfg.aggregations}
+    scores = {f"prm_{a}": np.array([aggregate(s, a) for s in step]) for a in spec.aggregations}
     scores["orm"] = orm.score(probes)
     hack, accepted = {}, {}
     for m, sc in scores.items():
         by = {k: sc[[i for i, s in enumerate(probes) if s.kind == k]] for k in kinds}
         if "correct" in by and len(by["correct"]):
-            hack[m] = hackability(by, cfg.recall, cfg.n_boot, cfg.seed)
+            hack[m] = hackability(by, spec.recall, spec.n_boot, seed)
             accepted |= {f"accept_{m}_{k}": (v >= hack[m]["threshold"]).astype(np.int8) for k, v in by.items()}
     return pb, hack, accepted
+
+
+# -- the runner: one unit per seed ------------------------------------------------------------------------------------
+def unit_config(spec: VerifiersSpec, seed: int) -> dict:
+    """The config of seed `seed`'s unit (its hash is the unit's key in the store)."""
+    return spec.model_dump(mode="json", exclude={"name", "seeds"}) | {"seed": seed, "title": spec.title}
+
+
+def run_shard(spec: VerifiersSpec, store, on_unit, i: int) -> None:
+    """Seed spec.seed + i: its data, both verifiers and every measurement, as one unit."""
+    seed = spec.seed + i
+    unit, computed = store.get_or_compute(spec.title, "seed", unit_config(spec, seed),
+                                          lambda: run_experiment(build_data(spec, seed), spec, seed))
+    on_unit(spec.title, unit, computed)
+
+
+def run(spec: VerifiersSpec, store, on_unit) -> None:
+    for i in range(spec.seeds):
+        run_shard(spec, store, on_unit, i)
+
+
+def shards(spec: VerifiersSpec) -> int:
+    return spec.seeds
+
+
+def check(spec: VerifiersSpec) -> None:
+    """The GSM8K folder must be there before the run directory is touched."""
+    if spec.data == "gsm8k":
+        gsm8k_dir()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .bon import bootstrap_mean
+from ..stats import bootstrap_mean
 
 
 def threshold_at_recall(scores_on_correct: np.ndarray, recall: float = 0.9) -> float:
@@ -30,7 +30,7 @@ def acceptance(scores: np.ndarray, threshold: float, n_boot: int = 1000, seed: i
     s = np.asarray(scores, dtype=np.float64)
     if s.size == 0 or np.isnan(threshold):
         return {"value": float("nan"), "lo": float("nan"), "hi": float("nan"), "n": int(s.size)}
-    return bootstrap_mean((s >= threshold).astype(float), n_boot, seed) | {"n": int(s.size)}
+    return bootstrap_mean((s >= threshold).astype(float), n_boot=n_boot, seed=seed).as_dict() | {"n": int(s.size)}
 
 
 def hackability(scores_by_kind: dict[str, np.ndarray], recall: float = 0.9, n_boot: int = 1000, seed: int = 0) -> dict:

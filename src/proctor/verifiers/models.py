@@ -14,10 +14,11 @@ scores. We therefore represent step i by the pooled prefix up to step i: the mea
 step i-1 (the problem, for the first step) and of step i, which keep the current step from being averaged away in a
 long prefix. The problem itself is left out of the pooled prefix: with it, a small head memorised the training
 problems (generated chains, seed 0: train step accuracy 97%, held-out step AUROC 0.85, against 0.94 for the current
-step alone). Frozen features train a small MLP head (`head="mlp"`, or `"linear"`), through `proctor.w2s`'s probes and
-training loop. The ORM sees the same features at the last step, i.e. the pooled whole solution and its last two steps.
+step alone). Frozen features train a small MLP head (`head="mlp"`, or `"linear"`), through the shared probes and
+training loop (`proctor.models`). The ORM sees the same features at the last step, i.e. the pooled whole solution
+and its last two steps.
 
-`head="finetune"` fine-tunes the whole encoder instead (`proctor.w2s.finetune.FineTunedClassifier`) on the text
+`head="finetune"` fine-tunes the whole encoder instead (`proctor.models.finetune.FineTunedClassifier`) on the text
 "step i / step i-1 / problem + earlier steps", in that order so truncation drops the oldest context first.
 Any Hugging Face encoder or decoder works as backbone ("minilm", a local folder, or a Hub id).
 """
@@ -72,16 +73,16 @@ def step_texts(s: Solution) -> list[str]:
             for i, st in enumerate(s.steps)]
 
 
-def _make_head(head: str, epochs: float | None, lr: float | None, hidden: int, seed: int, model: str,
+def _make_head(head: str, *, epochs: float | None, lr: float | None, hidden: int, seed: int, model: str,
                max_length: int):
-    from ..w2s.heads import LinearProbe, MLPProbe
+    from ..models.heads import LinearProbe, MLPProbe
 
     if head == "mlp":
         return MLPProbe(hidden=hidden, epochs=epochs or 30, lr=lr or 1e-3, batch_size=64, random_state=seed)
     if head == "linear":
         return LinearProbe(epochs=epochs or 30, lr=lr or 1e-3, batch_size=64, random_state=seed)
     if head == "finetune":
-        from ..w2s.finetune import FineTunedClassifier
+        from ..models.finetune import FineTunedClassifier
 
         return FineTunedClassifier(model, epochs=epochs or 2, lr=lr or 5e-5, max_length=max_length,
                                    random_state=seed)
@@ -89,9 +90,9 @@ def _make_head(head: str, epochs: float | None, lr: float | None, hidden: int, s
 
 
 class _Verifier:
-    def __init__(self, model: str = "minilm", head: str = "mlp", layers: int | None = None, epochs: float | None = None,
-                 lr: float | None = None, hidden: int = 256, max_length: int = 128, random_state: int = 0,
-                 featurizer: StepFeaturizer | None = None):
+    def __init__(self, model: str = "minilm", head: str = "mlp", layers: int | None = None, *,
+                 epochs: float | None = None, lr: float | None = None, hidden: int = 256, max_length: int = 128,
+                 random_state: int = 0, featurizer: StepFeaturizer | None = None):
         self.model = model
         self.head = head
         self.layers = layers
@@ -125,8 +126,8 @@ class _Verifier:
     def _fit(self, X, y):
         if len(set(np.asarray(y).tolist())) < 2:
             raise DataError(f"{type(self).__name__}: the training labels are all {bool(y[0])}; need both kinds")
-        self.head_ = _make_head(self.head, self.epochs, self.lr, self.hidden, self.random_state, self.model,
-                                self.max_length)
+        self.head_ = _make_head(self.head, epochs=self.epochs, lr=self.lr, hidden=self.hidden, seed=self.random_state,
+                                model=self.model, max_length=self.max_length)
         self.head_.fit(X, np.asarray(y, dtype=np.int64))  # probes pin themselves to one thread
         return self
 

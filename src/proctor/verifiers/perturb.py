@@ -42,7 +42,7 @@ def evaluate_expression(expr: str) -> float:
         raise ValueError(f"not plain arithmetic: {expr!r} ({e})") from None
 
 
-def _fmt(v: float) -> str:
+def _number_text(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 
@@ -58,7 +58,7 @@ def corrupt_line(raw: str, rng: np.random.Generator, max_delta: int = 9) -> tupl
     wrong = value + int(rng.integers(1, max_delta + 1)) * (1 if rng.random() < 0.5 else -1)
     if wrong < 0 <= value:
         wrong = value + abs(wrong - value)
-    new = raw[:m.start()] + f"<<{m[1]}={_fmt(wrong)}>>{m[3]}{_fmt(wrong)}" + raw[m.end():]
+    new = raw[:m.start()] + f"<<{m[1]}={_number_text(wrong)}>>{m[3]}{_number_text(wrong)}" + raw[m.end():]
     return new, CALC.sub("", new).strip()
 
 
@@ -93,7 +93,7 @@ def perturb(ref: Solution, kind: str, rng: np.random.Generator, max_delta: int =
             v = float(str(ref.answer).replace(",", ""))
         except ValueError:
             return None
-        answer = _fmt(v + int(rng.integers(1, max_delta + 1)) * (1 if rng.random() < 0.5 else -1))
+        answer = _number_text(v + int(rng.integers(1, max_delta + 1)) * (1 if rng.random() < 0.5 else -1))
         if kind == "wrong_final":
             labels[-1] = False
     elif kind != "hack" and kind != "correct":

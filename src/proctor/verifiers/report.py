@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from ..report import Figure, Section, Table, figure_png
+from ..term import fmt_ci, fmt_num
 
 NAMES = {"prm_min": "PRM (min)", "prm_product": "PRM (product)", "prm_last": "PRM (last step)", "orm": "ORM",
          "majority": "majority vote", "oracle": "pass@N (oracle)"}
@@ -15,12 +16,6 @@ LIGHTMAN = {"prm": 78.2, "orm": 72.4, "majority": 69.6}
 
 def _pct(x) -> str:
     return "—" if x is None or not math.isfinite(x) else f"{100 * x:.1f}"
-
-
-def _ci(d) -> str:
-    if not d or d.get("lo") is None or not math.isfinite(d["lo"]):
-        return "—"
-    return f"[{100 * d['lo']:.1f}, {100 * d['hi']:.1f}]"
 
 
 def bon_figure(curves: dict, title: str = "") -> bytes:
@@ -46,7 +41,8 @@ def bon_figure(curves: dict, title: str = "") -> bytes:
 
 def bon_table(curves: dict) -> Table:
     ns = [r["n"] for r in next(iter(curves.values()))]
-    rows = [[NAMES.get(m, m)] + [_pct(r["value"]) for r in c] + [_ci(c[-1])] for m, c in curves.items()]
+    rows = [[NAMES.get(m, m)] + [_pct(r["value"]) for r in c] + [fmt_ci(c[-1], 1, scale=100)]
+            for m, c in curves.items()]
     return Table(["method"] + [f"N={n}" for n in ns] + [f"95% CI at N={ns[-1]}"], rows,
                  "Best-of-N accuracy (%): the share of problems whose top-scored candidate has the right answer.")
 
@@ -56,8 +52,8 @@ def hack_table(hack: dict) -> Table:
     rows = []
     for m, h in hack.items():
         rows.append([NAMES.get(m, m), f"{h['threshold']:.3g}"] +
-                    [f"{_pct(h['accept'][k]['value'])} {_ci(h['accept'][k])}" if k in h["accept"] else "—"
-                     for k in kinds])
+                    [f"{_pct(h['accept'][k]['value'])} {fmt_ci(h['accept'][k], 1, scale=100)}"
+                     if k in h["accept"] else "—" for k in kinds])
     rows.append(["outcome check (answer key)", "—"] + ["100.0" if k in ("hack", "correct") else "0.0" for k in kinds])
     return Table(["verifier", "threshold"] + [f"accepts {k} (%)" for k in kinds], rows,
                  "Hackability: acceptance at the threshold where each verifier accepts "
@@ -76,7 +72,8 @@ def verifiers_section(summary: dict) -> Section:
     text = (f"{summary['data']}: {summary['seeds_done']} seed(s). At N={n}, {head} picks a right answer for "
             f"{_pct(bon.get(summary['headline']))}% of problems, the ORM for {_pct(bon.get('orm'))}%, majority vote for "
             f"{_pct(bon.get('majority'))}% (pass@{n} {_pct(bon.get('oracle'))}%). PRM - ORM lift: "
-            f"{100 * lift['value']:+.1f} pts {_ci(lift)}. Lightman et al. (2023), best-of-1860 on MATH: "
+            f"{fmt_num(100 * lift['value'], 1, signed=True)} pts {fmt_ci(lift, 1, scale=100)}. Lightman et al. (2023), "
+            "best-of-1860 on MATH: "
             f"PRM {LIGHTMAN['prm']}% > ORM {LIGHTMAN['orm']}% > majority {LIGHTMAN['majority']}%.")
     tables = [bon_table(summary["curves"])]
     if summary.get("hack"):
@@ -90,3 +87,7 @@ def verifiers_section(summary: dict) -> Section:
              "The hackability threshold is set on fully correct probe solutions (fixed acceptance), never on hacks."]
     return Section(title=f"Process vs outcome supervision: {title}", summary=text, tables=tables,
                    figures=[Figure("Best-of-N", bon_figure(summary["curves"]))], notes=notes)
+
+
+def sections(summary: dict) -> list[Section]:
+    return [verifiers_section(summary)]

@@ -1,4 +1,5 @@
-"""The `[[experiment]]` table of type "verifiers": process vs outcome reward models on one data setting."""
+"""The `[[experiment]]` table of type "verifiers": process vs outcome reward models on one data setting. The one home
+of the technique's defaults, read by `proctor verify` and by suites."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ..runs.spec import Spec
+
+#: the `verifiers` table of `proctor run --quick` (src/proctor/suites/quick.toml), without `type`
+QUICK: dict = {"data": "arith", "n_train": 150, "n_test": 60, "pool": 16, "seeds": 1}
 
 
 class GeneratorSpec(Spec):
@@ -69,7 +73,9 @@ class VerifiersSpec(Spec):
     threshold: float = Field(default=0.5, gt=0, lt=1)
     """ProcessBench: the first step scored below this is the predicted error."""
     seeds: int = Field(default=1, ge=1)
-    """Seeds 0..seeds-1: new problems (arith) or new splits, and new verifier initialisations."""
+    """Seeds seed..seed+seeds-1: new problems (arith) or new splits, and new verifier initialisations."""
+    seed: int = Field(default=0, ge=0)
+    """The first seed."""
 
     @model_validator(mode="after")
     def _ops(self):
@@ -79,6 +85,19 @@ class VerifiersSpec(Spec):
             raise ValueError("headline_aggregation must be one of aggregations")
         return self
 
+    ADDED_LATER = ("seed",)
+
     @property
     def title(self) -> str:
         return self.name or f"verifiers-{self.data}"
+
+
+def bind(table: dict, overseer: str | None, overseen: str | None) -> dict:
+    """A suite's pair: the verifier (the PRM / ORM encoder) is the overseer."""
+    from ..runs.technique import split_model
+
+    if overseer and "model" not in table:
+        table["model"], layers = split_model(overseer)
+        if layers is not None and "layers" not in table:
+            table["layers"] = layers
+    return table

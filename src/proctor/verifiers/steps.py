@@ -295,14 +295,10 @@ def load_solutions(path: str | Path, fmt: str = "auto") -> list[Solution]:
 
 
 def write_trl_jsonl(solutions: list[Solution], path: str | Path) -> int:
-    """Write TRL stepwise rows, one JSON object a line (atomically: temp file + rename)."""
-    import os
+    """Write TRL stepwise rows, one JSON object a line (atomically, `proctor.atomic.write_atomic`)."""
+    from ..atomic import write_atomic
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        for s in solutions:
-            f.write(json.dumps(s.to_trl(), ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
+    write_atomic(path, "".join(json.dumps(s.to_trl(), ensure_ascii=False) + "\n" for s in solutions))
     return len(solutions)

@@ -1,4 +1,5 @@
-"""From a spec to data and config, and from a run store back to the experiment's numbers (works on partial runs).
+"""A verifiers experiment's numbers, read back from the run store (works on partial runs): best-of-N curves, the
+PRM - ORM lift, ProcessBench and hackability; its `--json` headline and its scorecard row.
 
 Across seeds, best-of-N accuracies are averaged per N and the lift's CI is recomputed from the per-problem results
 of every finished seed pooled together (each seed draws new problems, so pooling them is resampling problems).
@@ -6,40 +7,11 @@ of every finished seed pooled together (each seed draws new problems, so pooling
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 
-from ..errors import DataError
-from .arith import Generator
+from ..stats import bootstrap_mean
 from .bon import paired_lift
-from .experiment import ExperimentConfig, VerifierData, arith_data, gsm8k_data
 from .spec import VerifiersSpec
-
-
-def gsm8k_dir() -> Path:
-    root = os.environ.get("PROCTOR_DATA")
-    d = Path(root) / "gsm8k" if root else None
-    if d is None or not (d / "example_model_solutions.jsonl").is_file():
-        raise DataError(f"{d or '$PROCTOR_DATA/gsm8k'}: no GSM8K folder with example_model_solutions.jsonl "
-                        "(set PROCTOR_DATA to the shared data folder)")
-    return d
-
-
-def build_data(spec: VerifiersSpec, seed: int) -> VerifierData:
-    if spec.data == "gsm8k":
-        return gsm8k_data(gsm8k_dir(), spec.n_train, spec.n_test, seed)
-    g = lambda s: Generator(s.step_error, s.compensate, s.final_slip, s.max_delta)  # noqa: E731
-    return arith_data(spec.n_train, spec.k_train, spec.n_test, spec.pool, seed, g(spec.train_generator),
-                      g(spec.policy), tuple(spec.n_ops))
-
-
-def experiment_config(spec: VerifiersSpec, seed: int) -> ExperimentConfig:
-    return ExperimentConfig(model=spec.model, head=spec.head, layers=spec.layers, epochs=spec.epochs,
-                            max_length=spec.max_length, aggregations=tuple(spec.aggregations),
-                            headline_aggregation=spec.headline_aggregation, draws=spec.draws, n_boot=spec.n_boot,
-                            recall=spec.recall, threshold=spec.threshold, seed=seed)
 
 
 def combine(results: list[dict], arrays: list[dict], n_boot: int = 1000) -> dict:
@@ -55,9 +27,7 @@ def combine(results: list[dict], arrays: list[dict], n_boot: int = 1000) -> dict
                 rows.append(vals[0])
             else:
                 per = np.concatenate([a[f"per_{m}"][j] for a in arrays])
-                from .bon import bootstrap_mean
-
-                rows.append({"n": n} | bootstrap_mean(per, n_boot, 0))
+                rows.append({"n": n} | bootstrap_mean(per, n_boot=n_boot, seed=0).as_dict())
         curves[m] = rows
     head = first["headline"]
     lift = (first["lift"] if len(results) == 1 else
@@ -83,15 +53,13 @@ def combine(results: list[dict], arrays: list[dict], n_boot: int = 1000) -> dict
 
 def _pooled_hack(m: str, results: list[dict], arrays: list[dict], n_boot: int) -> dict:
     """Acceptance pooled over seeds (each seed at its own threshold), bootstrap CI over the pooled probes."""
-    from .bon import bootstrap_mean
-
     first = results[0]["hack"][m]
     accept = {}
     for k in first["accept"]:
         key = f"accept_{m}_{k}"
         if all(key in a for a in arrays):
             v = np.concatenate([a[key] for a in arrays]).astype(float)
-            accept[k] = bootstrap_mean(v, n_boot, 0) | {"n": int(v.size)}
+            accept[k] = bootstrap_mean(v, n_boot=n_boot, seed=0).as_dict() | {"n": int(v.size)}
         else:  # units stored before acceptance vectors were kept: seed means, no pooled CI
             accept[k] = {"value": float(np.mean([r["hack"][m]["accept"][k]["value"] for r in results])),
                          "lo": float("nan"), "hi": float("nan"),
@@ -101,9 +69,35 @@ def _pooled_hack(m: str, results: list[dict], arrays: list[dict], n_boot: int) -
 
 
 def summarize(store, spec: VerifiersSpec) -> dict:
+    """The experiment's numbers from its finished seeds (an unfinished run gives what is there)."""
     units = sorted(store.units(spec.title, "seed"), key=lambda u: u.config.get("seed", 0))
     base = {"title": spec.title, "data": spec.data, "seeds": spec.seeds, "seeds_done": len(units)}
     if not units:
         return base
     return base | combine([u.result for u in units], [store.arrays(u.key) for u in units], spec.n_boot) | \
         {"title": spec.title}
+
+
+def headline(summary: dict) -> dict:
+    """The `proctor run --json` object of the experiment."""
+    keys = ("title", "data", "seeds_done", "largest_n", "headline", "lift", "bon_at_largest_n", "hackability")
+    return {k: summary.get(k) for k in keys}
+
+
+def scorecard(summary: dict) -> list:
+    """One row: the PRM's best-of-N accuracy lift over the ORM at the largest N, with its CI."""
+    from ..runs.technique import ScoreRow
+
+    lift = summary.get("lift")
+    if not lift:
+        return []
+    ci = (100 * lift["lo"], 100 * lift["hi"])
+    resolved = lift["lo"] > 0 or lift["hi"] < 0
+    head = summary["headline"].removeprefix("prm_")
+    return [ScoreRow(
+        technique="process supervision",
+        setting=f"{summary.get('title') or summary['data']}: PRM ({head}) vs ORM, best-of-{summary['largest_n']}",
+        measure="best-of-N accuracy lift over ORM (pts)",
+        value=100 * lift["value"], ci=ci,
+        verdict="measured" if resolved else "no result: lift inside noise",
+    )]

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..runs.spec import ModelSpec, W2SSpec
 from ..runs.store import RunStore, Unit
+from .spec import ModelSpec, W2SSpec
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +84,8 @@ class FeatureBank:
 
 def make_estimator(spec: ModelSpec, *, loss: str = "xent", seed: int = 0, a_max: float = 0.75,
                    warmup_frac: float = 0.2, progress: str | None = None):
-    from .finetune import FineTunedClassifier
-    from .heads import LinearProbe, MLPProbe, TfidfLogReg
+    from ..models.finetune import FineTunedClassifier
+    from ..models.heads import LinearProbe, MLPProbe, TfidfLogReg
 
     if spec.kind == "tfidf":
         if loss != "xent":
@@ -291,3 +291,25 @@ class W2SExperiment:
                     {"direct_test": pd["test"]})
 
         self._unit(f"chain seed {seed}", self.keys.chain_config(seed), compute)
+
+
+# -- the technique's runner (proctor.runs.technique): the same for `proctor run` and `proctor w2s` ---------------------
+def run(spec: W2SSpec, store, on_unit) -> None:
+    """Every unit of the experiment not yet in the store."""
+    W2SExperiment(spec).run(store, on_unit)
+
+
+def run_shard(spec: W2SSpec, store, on_unit, i: int) -> None:
+    """One seed: its weak models, ceiling, students and chain (seeds are independent of each other)."""
+    exp = W2SExperiment(spec)
+    exp.store, exp.on_unit = store, on_unit
+    exp.run_seed(i)
+
+
+def shards(spec: W2SSpec) -> int:
+    return spec.seeds
+
+
+def check(spec: W2SSpec) -> None:
+    """Load and validate the data set before the run directory is touched."""
+    W2SExperiment(spec)

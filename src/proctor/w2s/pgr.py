@@ -11,9 +11,11 @@ is inside the noise and the ratio means nothing.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
+
+from ..stats import Interval
 
 
 def pgr(weak: float, student: float, ceiling: float) -> float:
@@ -22,16 +24,6 @@ def pgr(weak: float, student: float, ceiling: float) -> float:
     if not gap > 0:
         return math.nan
     return (student - weak) / gap
-
-
-@dataclass(frozen=True)
-class Interval:
-    value: float
-    lo: float
-    hi: float
-
-    def as_dict(self) -> dict[str, float]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)

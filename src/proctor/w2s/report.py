@@ -140,3 +140,8 @@ def w2s_section(summary: dict) -> Section:
                             f"student ({x['loss']}) {x['student']}", text=x["text"])
                for x in summary.get("samples", [])]
     return Section(title=title, summary=text, tables=tables, figures=figures, notes=notes, samples=samples)
+
+
+def sections(summary: dict) -> list[Section]:
+    """The technique's report sections (proctor.runs.technique)."""
+    return [w2s_section(summary)]

@@ -10,10 +10,10 @@ import math
 
 import numpy as np
 
-from ..runs.spec import W2SSpec
 from ..runs.store import RunStore, unit_key
+from .experiment import UnitKeys
 from .pgr import bootstrap_correct, mean_sd, pgr
-from .protocol import UnitKeys
+from .spec import W2SSpec
 
 
 def _data_id(store: RunStore, spec: W2SSpec) -> str | None:
@@ -164,3 +164,26 @@ def _samples(store: RunStore, spec: W2SSpec, keys: UnitKeys, ceil_units: dict, p
             out.append({"kind": kind, "text": splits.test.texts[i], "label": names[y[i]],
                         "weak": names[pw[i]], "student": names[ps[i]], "weak_model": w.label, "loss": loss})
     return out
+
+
+def scorecard(summary: dict) -> list:
+    """One scorecard row per (weak model, loss): PGR with its CI; gap closed only where the gap is resolved."""
+    from ..runs.technique import ScoreRow
+
+    rows = []
+    for r in headline(summary)["results"]:
+        pgr = r["pgr"]
+        ci = tuple(r["pgr_ci"]) if r.get("pgr_ci") and None not in r["pgr_ci"] else None
+        rows.append(ScoreRow(
+            technique="weak-to-strong",
+            setting=f"{summary.get('dataset', '')}: {r['weak_model']} -> {summary.get('strong', 'student')} "
+                    f"({r['loss']})".lstrip(": "),
+            measure="PGR",
+            value=None if pgr is None or pgr != pgr else pgr,
+            ci=ci,
+            # an unresolved PGR (gap inside noise) is a ratio of noise: kept in the table, not plotted as gap closed
+            gap_closed=pgr if r["resolved"] and pgr is not None and pgr == pgr else None,
+            gap_ci=ci if r["resolved"] else None,
+            verdict="measured" if r["resolved"] else "no result: gap inside noise",
+        ))
+    return rows

@@ -1,11 +1,16 @@
-"""One pixel-debate evaluation: k pixels, precommit or not, one move order, one kind of debater, on held-out images.
+"""The pixel-debate experiment: one evaluation (k pixels, precommit or not, one move order, one kind of debater, on
+held-out images), and the runner that plays every setting of a spec as resumable units in a run store.
 
     setting = DebateSetting(pixels=6, precommit=True, honest_first=True, agent="greedy")
     result = run_debates(judge, images, labels, setting)      # per-image honest wins, transcripts
     acc = random_pixel_accuracy(judge, images, labels, k=6)     # the judge alone, on random nonzero pixels
+    run(spec, store, on_unit)                                   # the technique's runner (`proctor run`, the CLI)
 
-Statistics are over images: the precommit outcome of an image needs all 9 of its games (one per wrong label), so
-bootstrap CIs resample images, paired across the judge-alone and debate numbers of the same images.
+Units: one judge-alone accuracy per k, and one debate evaluation per (k, precommit, order, block of `unit_images`
+images); blocks run in image order with every setting of a block together, so a partial run has paired numbers.
+The judge itself is trained once per config and cached as safetensors (see judge.py), outside the run store.
+Statistics (summary.py) are over images: the precommit outcome of an image needs all 9 of its games (one per wrong
+label), so bootstrap CIs resample images, paired across the judge-alone and debate numbers of the same images.
 """
 
 from __future__ import annotations
@@ -16,9 +21,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .game import NO_LIE, honest_wins, resolve_precommit, wrong_labels
+from .spec import PixelDebateSpec
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DebateSetting:
     pixels: int = 6
     """k: pixels revealed in a debate (each player reveals k/2)."""
@@ -46,7 +52,7 @@ class DebateSetting:
         return d
 
 
-@dataclass
+@dataclass(kw_only=True)
 class DebateResult:
     wins: np.ndarray
     """(n,) bool: the honest player won the image (with precommit: all 9 games)."""
@@ -98,7 +104,8 @@ def run_debates(judge, images: np.ndarray, labels: np.ndarray, setting: DebateSe
             advance()
     game_wins = honest_wins(margins)
     wins = resolve_precommit(game_wins) if setting.precommit else game_wins[:, 0]
-    return DebateResult(wins, game_wins, margins, pixels, lies, time.perf_counter() - start, forwards, queries)
+    return DebateResult(wins=wins, game_wins=game_wins, margins=margins, pixels=pixels, lies=lies,
+                        seconds=time.perf_counter() - start, judge_forwards=forwards, judge_queries=queries)
 
 
 def random_pixel_accuracy(judge, images: np.ndarray, labels: np.ndarray, k: int, draws: int = 10,
@@ -109,27 +116,96 @@ def random_pixel_accuracy(judge, images: np.ndarray, labels: np.ndarray, k: int,
     return random_pixel_correct(judge, images, labels, k, draws, seed).mean(axis=0)
 
 
-def bootstrap_ci(per_image: np.ndarray, n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> tuple[float, float]:
-    """Percentile bootstrap CI of the mean of a per-image quantity (rows = images; extra columns are averaged)."""
-    from ...stats import bootstrap_mean
+# -- the technique's runner (proctor.runs.technique): the same for `proctor run` and `proctor debate pixels` -----------
+def judge_config(spec: PixelDebateSpec, k: int):
+    from .judge import JudgeConfig
 
-    x = np.asarray(per_image, dtype=np.float64)
-    ci = bootstrap_mean(x.reshape(len(x), -1).mean(axis=1), n_boot=n_boot, level=level, seed=seed)
-    return ci.lo, ci.hi
+    return JudgeConfig(pixels=k, steps=spec.judge_steps)
 
 
-def summarize_setting(judge_acc: np.ndarray, wins_by_order: dict[str, np.ndarray], n_boot: int = 1000,
-                      seed: int = 0) -> dict:
-    """Numbers of one (k, precommit) setting: judge accuracy, debate accuracy per order and averaged, the lift."""
-    out: dict = {"images": int(len(judge_acc)), "judge_accuracy": float(np.mean(judge_acc)),
-                 "judge_accuracy_ci": bootstrap_ci(judge_acc, n_boot, seed)}
-    for order, w in wins_by_order.items():
-        out[order] = float(np.mean(w))
-        out[f"{order}_ci"] = bootstrap_ci(w, n_boot, seed)
-    if wins_by_order:
-        both = np.stack([np.asarray(w, float) for w in wins_by_order.values()], axis=1)
-        out["debate_accuracy"] = float(both.mean())
-        out["debate_accuracy_ci"] = bootstrap_ci(both, n_boot, seed)
-        out["lift"] = out["debate_accuracy"] - out["judge_accuracy"]
-        out["lift_ci"] = bootstrap_ci(both.mean(axis=1) - np.asarray(judge_acc), n_boot, seed)
-    return out
+def settings(spec: PixelDebateSpec):
+    """Every (k, precommit, order) of the spec as a DebateSetting, in run order."""
+    for k in spec.pixels:
+        for pc in spec.precommit:
+            for order in spec.orders:
+                yield DebateSetting(pixels=k, precommit=pc, honest_first=order == "honest_first", agent=spec.agent,
+                                    rollouts=spec.rollouts, c_puct=spec.c_puct,
+                                    root_eval=spec.root_eval, seed=spec.seed)
+
+
+def data(spec: PixelDebateSpec):
+    """(all images, labels, the indices of the spec's held-out images)."""
+    from .mnist import judge_split, load_mnist
+
+    images, labels = load_mnist(spec.mnist)
+    _, eval_idx = judge_split(len(images))
+    idx = eval_idx[:spec.images]
+    return images, labels, idx
+
+
+def check(spec: PixelDebateSpec) -> None:
+    """Read MNIST before the run directory is touched."""
+    data(spec)
+
+
+def blocks(spec: PixelDebateSpec) -> list[tuple[int, int]]:
+    return [(lo, min(lo + spec.unit_images, spec.images)) for lo in range(0, spec.images, spec.unit_images)]
+
+
+def order_name(setting: DebateSetting) -> str:
+    return "honest_first" if setting.honest_first else "liar_first"
+
+
+def judge_unit_config(spec: PixelDebateSpec, k: int) -> dict:
+    return {"unit": "judge", "judge": judge_config(spec, k).key(), "pixels": k, "images": spec.images,
+            "draws": spec.judge_draws, "seed": spec.seed}
+
+
+def debate_unit_config(spec: PixelDebateSpec, setting: DebateSetting, block: tuple[int, int]) -> dict:
+    return {"unit": "debate", "judge": judge_config(spec, setting.pixels).key(), "block": list(block),
+            **setting.config()}
+
+
+def run(spec: PixelDebateSpec, store, on_unit) -> None:
+    """Every unit of the experiment not yet in the store: the judge-alone accuracy per k, then the debates block by
+    block."""
+    from ...device import single_thread
+    from .judge import load_or_train
+
+    images, labels, idx = data(spec)
+    judges = {}
+    with single_thread():
+        for k in spec.pixels:
+            judge = judges[k] = load_or_train(judge_config(spec, k), images, labels)
+
+            def compute(judge=judge, k=k):
+                acc = random_pixel_accuracy(judge, images[idx], labels[idx], k, spec.judge_draws, spec.seed)
+                return {"pixels": k, "accuracy": float(acc.mean())}, {"per_image": acc, "image": idx}
+
+            unit, computed = store.get_or_compute(spec.title, "judge", judge_unit_config(spec, k), compute)
+            on_unit(f"judge k={k}", unit, computed)
+        for lo, hi in blocks(spec):
+            block = idx[lo:hi]
+            for s in settings(spec):
+
+                def compute(s=s, block=block):
+                    r = run_debates(judges[s.pixels], images[block], labels[block], s)
+                    result = {"pixels": s.pixels, "precommit": s.precommit, "order": order_name(s), "agent": s.agent,
+                              "accuracy": float(r.wins.mean()), "seconds": r.seconds,
+                              "judge_forwards": r.judge_forwards, "games": int(r.game_wins.size)}
+                    return result, {"wins": r.wins, "game_wins": r.game_wins, "margins": r.margins,
+                                    "pixels": r.pixels, "lies": r.lies, "image": np.asarray(block)}
+
+                unit, computed = store.get_or_compute(spec.title, "debate", debate_unit_config(spec, s, (lo, hi)),
+                                                      compute)
+                order = "honest first" if s.honest_first else "liar first"
+                on_unit(f"k={s.pixels} {'precommit' if s.precommit else 'no precommit'} {order} images {lo}-{hi}",
+                        unit, computed)
+
+
+def debate_units(store, spec: PixelDebateSpec) -> list:
+    """The finished debate units of `spec` in the store (any order; unfinished ones are left out)."""
+    from ...runs.store import unit_key
+
+    found = (store.get(unit_key(debate_unit_config(spec, s, b))) for s in settings(spec) for b in blocks(spec))
+    return [u for u in found if u is not None]

@@ -20,13 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
+from ...atomic import write_atomic
 from ...errors import ModelError
 
 SIDE = 28
 NPIX = SIDE * SIDE
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class JudgeConfig:
     """Everything that determines a trained judge (its cache key)."""
 
@@ -180,7 +181,7 @@ def cache_dir() -> Path:
 def load_or_train(cfg: JudgeConfig, images: np.ndarray | None = None, labels: np.ndarray | None = None,
                   progress: bool = True, cache: bool = True):
     """The judge for `cfg`: from the safetensors cache if there, else trained on the fixed split and cached."""
-    from safetensors.torch import load_file, save_file
+    from safetensors.torch import load_file, save
 
     from .mnist import judge_split, load_mnist
 
@@ -198,8 +199,6 @@ def load_or_train(cfg: JudgeConfig, images: np.ndarray | None = None, labels: np
     model = train_judge(cfg, images[train_idx], labels[train_idx], progress=progress)
     if cache:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp),
-                  metadata={"config": json.dumps(asdict(cfg))})
-        os.replace(tmp, path)
+        write_atomic(path, save({k: v.contiguous() for k, v in model.state_dict().items()},
+                                metadata={"config": json.dumps(asdict(cfg))}))
     return model

@@ -1,94 +1,14 @@
-"""Pixel debate in the report: numbers read back from the run store, the table beside the paper's, a figure of debates.
-
-PAPER holds Irving, Christiano & Amodei (2018), Table 2 (judge accuracy, %): random pixels, then debate with the
-honest player first / the liar first / the mean of both orders.
-"""
+"""Pixel debate in the report: the table beside the paper's Table 2 (Irving, Christiano & Amodei 2018) and a figure
+of debates; the numbers come from summary.py."""
 
 from __future__ import annotations
 
 import numpy as np
 
-#: (pixels, precommit) -> the paper's accuracies in percent
-PAPER = {
-    (6, True): {"judge": 59.4, "honest_first": 87.4, "liar_first": 90.4, "mean": 88.9},
-    (4, True): {"judge": 48.2, "honest_first": 83.8, "liar_first": 86.7, "mean": 85.2},
-    (6, False): {"judge": 59.4, "honest_first": 67.4, "liar_first": 81.5, "mean": 74.4},
-    (4, False): {"judge": 48.2, "honest_first": 51.0, "liar_first": 68.4, "mean": 59.7},
-}
+from ...term import fmt_ci
+from .summary import paper_lift
+
 HONEST_COLOR, LIAR_COLOR = "#1f77b4", "#d62728"
-
-
-def paper_lift(k: int, precommit: bool) -> float | None:
-    p = PAPER.get((k, precommit))
-    return None if p is None else p["mean"] - p["judge"]
-
-
-def summarize_units(store, spec) -> dict:
-    """Every finished unit of `spec`. A partial run: per (k, precommit), the leading image blocks finished in both
-    orders (so the orders and the judge-alone numbers are on the same images)."""
-    from ...runs.store import unit_key
-    from .experiment import summarize_setting
-    from .suite import _settings, blocks, debate_unit_config, judge_unit_config
-
-    judge_acc, by_setting, example = {}, {}, None
-    for k in spec.pixels:
-        u = store.get(unit_key(judge_unit_config(spec, k)))
-        if u is not None:
-            judge_acc[k] = store.arrays(u.key)["per_image"]
-    for s in _settings(spec):
-        parts = []
-        for block in blocks(spec):
-            u = store.get(unit_key(debate_unit_config(spec, s, block)))
-            if u is None:
-                break
-            parts.append(store.arrays(u.key))
-        if parts:
-            order = "honest_first" if s.honest_first else "liar_first"
-            by_setting.setdefault((s.pixels, s.precommit), {})[order] = parts
-            if example is None or (s.precommit and s.pixels == max(spec.pixels) and not example[0].precommit):
-                example = (s, parts[0])
-    settings = []
-    for (k, pc), orders in sorted(by_setting.items(), key=lambda kv: (-kv[0][0], not kv[0][1])):
-        if k not in judge_acc:
-            continue
-        n = min(sum(len(p["wins"]) for p in parts) for parts in orders.values()) if len(orders) == 2 else 0
-        if n == 0:  # one order only so far: report it, without the averaged numbers
-            n = max(sum(len(p["wins"]) for p in parts) for parts in orders.values())
-        wins = {o: np.concatenate([p["wins"] for p in parts])[:n] for o, parts in orders.items()
-                if sum(len(p["wins"]) for p in parts) >= n}
-        row = {"pixels": k, "precommit": pc, **summarize_setting(judge_acc[k][:n], wins, spec.n_boot, spec.seed)}
-        if len(wins) < 2:
-            for key in ("debate_accuracy", "debate_accuracy_ci", "lift", "lift_ci"):
-                row.pop(key, None)
-        row["paper"] = PAPER.get((k, pc))
-        settings.append(row)
-    agent = spec.agent if spec.agent == "greedy" else \
-        f"MCTS ({spec.rollouts} rollouts{'' if spec.root_eval else ', pure'})"
-    return {"agent_label": agent, "images": spec.images, "judge_steps": spec.judge_steps, "seed": spec.seed,
-            "judge_accuracy": {str(k): float(np.mean(v)) for k, v in judge_acc.items()},
-            "settings": settings, "examples": _examples(*example) if example else []}
-
-
-def _examples(setting, arr, n: int = 4) -> list[dict]:
-    """A few finished debates for the figure: per image the liar's best game (lowest honest margin)."""
-    from .game import schedule
-    from .mnist import load_mnist
-
-    try:
-        images, labels = load_mnist()
-    except Exception:  # noqa: BLE001 - the figure is optional; the numbers do not need the images
-        return []
-    out = []
-    for i in range(min(n, len(arr["wins"]))):
-        g = int(np.argmin(arr["margins"][i]))
-        img = int(arr["image"][i])
-        out.append({"image": images[img].astype(int).tolist(), "label": int(labels[img]),
-                    "lie": int(arr["lies"][i, g]), "pixels": arr["pixels"][i, g].tolist(),
-                    "players": schedule(setting.pixels, setting.honest_first),
-                    "margin": float(arr["margins"][i, g]), "honest_won_image": bool(arr["wins"][i]),
-                    "pixels_k": setting.pixels, "precommit": setting.precommit,
-                    "honest_first": setting.honest_first})
-    return out
 
 
 def debate_figure(examples: list[dict]):
@@ -119,11 +39,8 @@ def debate_figure(examples: list[dict]):
 
 
 def _pct(x) -> float | None:
+    """A fraction as a number of percent for a table cell (the renderer formats it; None is shown as missing)."""
     return None if x is None else round(100 * x, 1)
-
-
-def _ci(ci) -> str:
-    return "" if not ci else f"{100 * ci[0]:.1f}–{100 * ci[1]:.1f}"
 
 
 def table_rows(summary: dict) -> list[list]:
@@ -134,13 +51,19 @@ def table_rows(summary: dict) -> list[list]:
                      _pct(s["judge_accuracy"]), p.get("judge"),
                      _pct(s.get("honest_first")), p.get("honest_first"),
                      _pct(s.get("liar_first")), p.get("liar_first"),
-                     _pct(s.get("debate_accuracy")), _ci(s.get("debate_accuracy_ci")), p.get("mean"),
-                     _pct(s.get("lift")), _ci(s.get("lift_ci")), paper_lift(s["pixels"], s["precommit"])])
+                     _pct(s.get("debate_accuracy")), fmt_ci(s.get("debate_accuracy_ci"), 1, scale=100),
+                     p.get("mean"), _pct(s.get("lift")), fmt_ci(s.get("lift_ci"), 1, scale=100),
+                     paper_lift(s["pixels"], s["precommit"])])
     return rows
 
 
 COLUMNS = ["k", "precommit", "judge alone %", "paper", "honest first %", "paper", "liar first %", "paper",
            "debate (mean) %", "95% CI", "paper", "lift (pts)", "95% CI", "paper lift"]
+
+
+def sections(summary: dict) -> list:
+    """The report's pixel-debate section."""
+    return [pixel_debate_section(summary)]
 
 
 def pixel_debate_section(summary: dict):
