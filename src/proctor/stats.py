@@ -31,3 +31,23 @@ def bootstrap_mean(values, *, n_boot: int = 1000, level: float = 0.95, seed: int
     a = (1.0 - level) / 2.0
     lo, hi = np.quantile(means, [a, 1.0 - a])
     return Interval(float(x.mean()), float(lo), float(hi))
+
+
+def verdict(value, ci, null: float | None, *, blocked: str | None = None, null_label: str | None = None) -> str:
+    """The one rule for a scorecard verdict: "measured" only when the 95% CI of `value` excludes `null` (the value
+    meaning no effect); "calculated (no sampling error)" for a deterministic number (`null` None); otherwise
+    "no result: <reason>"."""
+    def finite(x) -> bool:
+        return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+    if blocked:
+        return f"no result: {blocked}"
+    if not finite(value):
+        return "no result: undefined"
+    if null is None:
+        return "calculated (no sampling error)"
+    if not ci or len(ci) != 2 or not all(finite(c) for c in ci):
+        return "no result: no confidence interval"
+    if ci[0] > null or ci[1] < null:
+        return "measured"
+    return f"no result: 95% CI includes {null_label or f'{null:g}'}"

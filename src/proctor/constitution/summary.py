@@ -28,13 +28,13 @@ def scorecard(summary: dict) -> list:
     if not e:
         return [ScoreRow(technique="constitutional AI", setting=summary["experiment"],
                          measure="harmlessness change (1-7)", value=None,
-                         verdict="no result: no complete revision chain" if summary.get("complete")
-                         else "no result: not run")]
+                         blocked="no complete revision chain" if summary.get("complete") else "not run")]
     rows = []
     for rubric, measure in (("harmless", "harmlessness change (1-7)"), ("helpful", "helpfulness change (1-7)")):
         x = e[rubric]
         ci = tuple(x["ci"]) if x["ci"] and None not in x["ci"] else None
         rows.append(ScoreRow(technique="constitutional AI", setting=f"{summary['experiment']}: {summary['policy']}",
                              measure=measure, value=x["change"], ci=ci,
-                             verdict="measured" if x["n"] else "no result: no valid paired ratings"))
+                             blocked=None if x["n"] else "no valid paired ratings",
+                             unit="prompts (paired: first reply vs final revision)"))
     return rows

@@ -50,5 +50,6 @@ def scorecard(summary: dict) -> list[ScoreRow]:
         rows.append(ScoreRow(technique=f"LLM {p}", setting=f"{summary['dataset']}: judge {summary['roles']['judge']}",
                              measure="judge accuracy", value=acc if acc == acc else None,
                              ci=tuple(by[p]["ci"]) if all(c == c for c in by[p]["ci"]) else None, gap_closed=gap,
-                             verdict="measured" if by[p]["valid"] else "no result: no valid verdicts"))
+                             null=0.5, null_label="chance",
+                             blocked=None if by[p]["valid"] else "no valid verdicts", unit="questions"))
     return rows

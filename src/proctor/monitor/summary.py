@@ -23,7 +23,7 @@ def summarize(store, spec: MonitorSpec) -> dict:
         row = next((r for r in unit.result["detection"] if r["case"] == b["case"] and r["detector"] == b["detector"]
                     and r["metric"] == b["metric"]), None)
         b["delay_ci"] = median_ci(row["delays"]) if row and row.get("delays") else None
-    return finite({"experiment": spec.title, "complete": True, "best": best, **unit.result})
+    return finite({"experiment": spec.title, "complete": True, "best": best, "horizon": spec.horizon, **unit.result})
 
 
 def median_ci(delays: list, n_boot: int = 2000, seed: int = 0) -> list[float] | None:
@@ -50,7 +50,8 @@ def scorecard(summary: dict) -> list[ScoreRow]:
             measure="median detection delay (responses)",
             value=b.get("median_delay") if found else None,
             ci=tuple(ci) if ci else None,
-            verdict="measured" if found else "no result: no pair caught every replicate within budget",
+            null=summary.get("horizon"), null_label="no detection within the horizon",
+            blocked=None if found else "no pair caught every replicate within budget",
         ))
     return rows
 

@@ -42,9 +42,10 @@ def scorecard(summary: dict) -> list:
                              setting=f"{summary.get('assisted_setting', '')}, depth {a['depth']}",
                              measure="evaluator accuracy lift (pts)", value=pct(top.get("change")),
                              ci=(pct(ci[0]), pct(ci[1])) if ci and None not in ci else None,
-                             verdict="measured" if top.get("n") else "no result: no valid paired verdicts"))
+                             blocked=None if top.get("n") else "no valid paired verdicts",
+                             unit="items (paired: assisted vs unassisted)"))
     for r in summary.get("nested", []):
         rows.append(ScoreRow(technique="nested oversight (calculator)", setting=f"{r['game']}, gap {r['gap']:g}",
                              measure=f"P(success), n* = {r['best_steps']}", value=r["success"],
-                             verdict="calculated from published fits (no model)"))
+                             null=None))
     return rows

@@ -50,12 +50,8 @@ def compare_rows(rows_a: list, rows_b: list) -> list[dict]:
 
 def comparison_section(rows: list[dict], name_b: str):
     from ..report import Section, Table
-
-    def num(x):
-        return "—" if x is None or x != x else f"{x:.3f}"
-
-    def ci(c):
-        return "—" if not c else f"[{c[0]:.3f}, {c[1]:.3f}]"
+    from ..term import fmt_ci as ci
+    from ..term import fmt_num as num
 
     def verdict(r):
         if r["only_in"]:

@@ -18,6 +18,7 @@ from rich.markup import escape
 from .. import __version__
 from ..atomic import write_atomic
 from ..errors import ConfigError
+from ..term import fmt_ci, fmt_num
 from . import technique as techniques
 from .spec import Suite, dump_toml, path_name, validate
 from .store import RunStore, canonical_json, run_lock, unit_key
@@ -174,13 +175,16 @@ def write_report(run_dir: Path, against: Path | None = None, summaries: dict | N
     rows = scorecard(suite, summaries)
     overview = Section(
         title="Oversight scorecard",
-        summary="For each technique, the measure of oversight it yields, with its 95% confidence interval, and the "
-                "fraction of the overseer-to-overseen gap it closes where the technique defines one. Details of "
-                "each experiment follow.",
+        summary="For each technique, the measure of oversight it yields, with its 95% confidence interval (and "
+                "what the interval resamples), and the fraction of the overseer-to-overseen gap it closes where the "
+                "technique defines one. A row is \"measured\" only when its interval excludes the value that "
+                "means no effect (0 for PGR, lifts and differences; chance for a judge's accuracy; the best probe "
+                "for an SAE monitor); otherwise the verdict says why there is no result. Details of each "
+                "experiment follow.",
         tables=[Table(
-            columns=["technique", "setting", "measure", "value", "95% CI", "gap closed", "verdict"],
-            rows=[[r.technique, r.setting, r.measure, _num(r.value), _ci2(r.ci),
-                   "—" if r.gap_closed is None else _num(r.gap_closed), r.verdict]
+            columns=["technique", "setting", "measure", "value", "95% CI", "CI resamples", "gap closed", "verdict"],
+            rows=[[r.technique, r.setting, r.measure, fmt_num(r.value, 2), fmt_ci(r.ci, 2), r.unit or "—",
+                   "—" if r.gap_closed is None else fmt_num(r.gap_closed, 2), r.verdict]
                   for r in rows],
         )],
     )
@@ -229,16 +233,6 @@ def _gap_figure(rows):
 def _middle_cut(label: str, limit: int = 56) -> str:
     """Shorten a long label in its middle, keeping its end (where the variant, e.g. "(aux)", is)."""
     return label if len(label) <= limit else label[: limit // 2 - 1] + "…" + label[-(limit // 2):]
-
-
-def _num(x) -> str:
-    return "undefined" if x is None or x != x else f"{x:.2f}"
-
-
-def _ci2(ci) -> str:
-    if not ci or any(v is None or v != v for v in ci):
-        return "—"
-    return f"[{ci[0]:.2f}, {ci[1]:.2f}]"
 
 
 def _json_default(o):

@@ -71,7 +71,10 @@ _FUNCTIONS = ("run", "summarize", "sections", "scorecard", "headline", "check", 
 
 @dataclass(frozen=True)
 class ScoreRow:
-    """One row of the oversight scorecard: the measure of oversight one technique yields in one setting."""
+    """One row of the oversight scorecard: the measure of oversight one technique yields in one setting.
+
+    Its verdict follows one rule (proctor.stats.verdict), never set by hand: "measured" only when the 95% CI of
+    `value` excludes `null`, the value that means "no effect"; otherwise "no result: ..." with the reason."""
 
     technique: str
     """e.g. "weak-to-strong", "pixel debate", "SAE monitor"."""
@@ -86,8 +89,23 @@ class ScoreRow:
     """Fraction of the overseer -> overseen gap closed (0 = none, 1 = all), where the technique defines one."""
     gap_ci: tuple[float, float] | None = None
     """95% confidence interval of `gap_closed`."""
-    verdict: str = "measured"
-    """"measured", or why there is no result (e.g. "no result: gap inside noise")."""
+    null: float | None = 0.0
+    """The value of `value` that means no effect (0 for PGR, lifts and differences; chance for an accuracy); None
+    for a calculation with no sampling error (its verdict says so)."""
+    null_label: str | None = None
+    """How the null is named in the verdict (e.g. "chance", "no detection"); default: the number."""
+    blocked: str | None = None
+    """A reason there is no result whatever the CI says (e.g. "gap inside noise": a PGR over a gap that may be 0)."""
+    unit: str | None = None
+    """What the CI resampled (e.g. "test examples", "images", "prompt pairs"), named in the report's caption."""
+    verdict: str = field(default="", init=False)
+    """"measured", "calculated (no sampling error)", or "no result: <reason>" (computed)."""
+
+    def __post_init__(self) -> None:
+        from ..stats import verdict
+
+        object.__setattr__(self, "verdict", verdict(self.value, self.ci, self.null, blocked=self.blocked,
+                                                    null_label=self.null_label))
 
 
 @dataclass(frozen=True)

@@ -52,5 +52,5 @@ def scorecard(summary: dict) -> list:
             setting=(f"{name}: {summary.get('model')} {summary.get('site')}; best probe ({bp.replace('_', '-')}) "
                      f"{fmt_num(probe['value'])} {fmt_ci(probe['ci'])}"),
             measure="TPR @ 1% FPR", value=sae["value"], ci=tuple(sae["ci"]),
-            verdict="measured"))
+            null=probe["value"], null_label="the best probe's TPR"))
     return rows

@@ -92,12 +92,11 @@ def scorecard(summary: dict) -> list:
     if not lift:
         return []
     ci = (100 * lift["lo"], 100 * lift["hi"])
-    resolved = lift["lo"] > 0 or lift["hi"] < 0
     head = summary["headline"].removeprefix("prm_")
     return [ScoreRow(
         technique="process supervision",
         setting=f"{summary.get('title') or summary['data']}: PRM ({head}) vs ORM, best-of-{summary['largest_n']}",
         measure="best-of-N accuracy lift over ORM (pts)",
         value=100 * lift["value"], ci=ci,
-        verdict="measured" if resolved else "no result: lift inside noise",
+        unit="problems",
     )]

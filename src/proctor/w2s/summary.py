@@ -184,6 +184,7 @@ def scorecard(summary: dict) -> list:
             # an unresolved PGR (gap inside noise) is a ratio of noise: kept in the table, not plotted as gap closed
             gap_closed=pgr if r["resolved"] and pgr is not None and pgr == pgr else None,
             gap_ci=ci if r["resolved"] else None,
-            verdict="measured" if r["resolved"] else "no result: gap inside noise",
+            blocked=None if r["resolved"] else "gap inside noise",
+            unit="test examples",
         ))
     return rows

@@ -137,5 +137,6 @@ def scorecard(summary: dict) -> list[ScoreRow]:
             # of the gap between the judge alone and a perfect judge (the judge's own sampling noise is not in the CI)
             gap_closed=s["lift"] / (1 - judge) if judge < 1 else None,
             gap_ci=(s["lift_ci"][0] / (1 - judge), s["lift_ci"][1] / (1 - judge)) if judge < 1 else None,
+            unit="images",
         ))
     return rows
