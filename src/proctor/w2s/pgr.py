@@ -6,6 +6,11 @@ PGR = (student - weak) / (ceiling - weak)   (Burns et al. 2023, Sec. 3)
 trained on ground truth. Where ceiling <= weak there is no gap to recover and PGR is undefined (NaN), never a
 division by a non-positive number. A PGR whose gap's confidence interval reaches 0 is flagged as no result: the gap
 is inside the noise and the ratio means nothing.
+
+The PGR interval is a percentile bootstrap over test examples, resampled jointly for the three models. A resample
+whose gap is <= 0 has no PGR: it is counted (`n_undefined`) and kept in the interval as the most extreme value on
+both sides (-inf for the lower bound, +inf for the upper), so the interval is conservative rather than silently
+conditioned on a positive gap; more than 2.5% such resamples make a bound infinite (shown as "—").
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ class PGREstimate:
     gap: Interval
     pgr: Interval
     undefined_frac: float  # share of bootstrap resamples with ceiling <= weak
+    n_undefined: int  # how many: kept in the PGR interval as -inf / +inf, never dropped
     n_test: int
     n_boot: int
     level: float
@@ -47,9 +53,21 @@ class PGREstimate:
 
     def as_dict(self) -> dict:
         d = {k: getattr(self, k).as_dict() for k in ("weak", "student", "ceiling", "gap", "pgr")}
-        d.update(undefined_frac=self.undefined_frac, n_test=self.n_test, n_boot=self.n_boot, level=self.level,
+        d.update(undefined_frac=self.undefined_frac, n_undefined=self.n_undefined, n_test=self.n_test, n_boot=self.n_boot, level=self.level,
                  resolved=self.resolved)
         return d
+
+
+def _ratio_interval(point: float, samples: np.ndarray, level: float) -> Interval:
+    """Percentile interval of a ratio whose undefined resamples (NaN) count as -inf for the lower bound and +inf
+    for the upper; with none undefined it equals `_interval`."""
+    undefined = ~np.isfinite(samples)
+    if not undefined.any():
+        return _interval(point, samples, level)
+    a = (1.0 - level) / 2.0
+    lo = np.quantile(np.where(undefined, -np.inf, samples), a, method="lower")
+    hi = np.quantile(np.where(undefined, np.inf, samples), 1.0 - a, method="higher")
+    return Interval(float(point), float(lo), float(hi))
 
 
 def _interval(point: float, samples: np.ndarray, level: float) -> Interval:
@@ -108,8 +126,9 @@ def bootstrap_correct(correct: np.ndarray, *, n_boot: int = 1000, level: float =
         student=_interval(s, bs, level),
         ceiling=_interval(c, bc, level),
         gap=_interval(c - w, bgap, level),
-        pgr=_interval(pgr(w, s, c), bpgr, level),
+        pgr=_ratio_interval(pgr(w, s, c), bpgr, level),
         undefined_frac=float(np.mean(~(bgap > 0))),
+        n_undefined=int(np.sum(~(bgap > 0))),
         n_test=int(n),
         n_boot=int(n_boot),
         level=float(level),

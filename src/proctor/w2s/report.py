@@ -7,6 +7,8 @@ import math
 import numpy as np
 
 from ..report import Figure, Sample, Section, Table, figure_png
+from ..stats import verdict
+from ..term import fmt_num
 
 
 def _pct(x: float) -> str:
@@ -67,7 +69,8 @@ def _pgr_figure(rows: list[dict]) -> bytes:
     ax.axhline(1, color="#2b9348", lw=0.8, ls="--")
     ax.set_xticks(x, [f"{r['weak_model']}\n{r['loss']}" for r in rows], fontsize=8)
     ax.set_ylabel("PGR")
-    ax.set_title("Performance gap recovered (bar: seed-mean, 95% CI over test examples; dots: seeds)")
+    ax.set_title("Performance gap recovered (bar: PGR of seed-averaged correctness, 95% CI over test examples; "
+                 "dots: seeds)", fontsize=9)
     ax.grid(axis="y", alpha=0.3)
     return figure_png(fig)
 
@@ -95,13 +98,17 @@ def w2s_section(summary: dict) -> Section:
         return Section(title=title, summary="No finished units yet for this experiment.")
     main = Table(
         columns=["weak model", "loss", "seeds", "weak %", "student %", "ceiling %", "gap (pts) [95% CI]",
-                 "PGR mean ± sd", "PGR 95% CI", "verdict"],
+                 "PGR [95% CI]", "PGR per seed, mean ± sd", "verdict"],
         rows=[[r["weak_model"], r["loss"], r["n_seeds"], _msd(r["weak"]), _msd(r["student"]), _msd(r["ceiling"]),
                f"{100 * r['pooled']['gap']['value']:.1f} {_ci(r['pooled']['gap'])}",
-               _msd(r["pgr"], 1.0, 2), _ci(r["pooled"]["pgr"], 1.0, 2),
-               "PGR measured" if r["resolved"] else "gap inside noise: no result"] for r in rows],
+               f"{fmt_num(r['pgr'], 2)} {_ci(r['pooled']['pgr'], 1.0, 2)}", _msd(r["pgr_seeds"], 1.0, 2),
+               verdict(r["pgr"], (r["pooled"]["pgr"]["lo"], r["pooled"]["pgr"]["hi"]), 0.0,
+                       blocked=None if r["resolved"] else "gap inside noise")] for r in rows],
         caption=f"Strong model {summary['strong']} on {summary['dataset']}. Accuracies on the fixed test split. "
-                "CIs: percentile bootstrap over test examples of the seed-averaged correctness.",
+                "PGR and its CI come from one estimator: the PGR of the seed-averaged correctness, with a percentile "
+                "bootstrap over test examples (resampled jointly for weak, student and ceiling; the CI does not "
+                "include seed-to-seed variation, shown beside it as the per-seed spread). Resamples whose gap is "
+                "<= 0 are kept as -inf / +inf (counted below), never dropped.",
     )
     per_seed = Table(
         columns=["weak model", "loss", "seed", "weak %", "student %", "ceiling %", "PGR", "PGR 95% CI",
@@ -127,9 +134,12 @@ def w2s_section(summary: dict) -> Section:
     for r in rows:
         if not r["resolved"]:
             notes.append(f"{r['weak_model']} / {r['loss']}: the gap's 95% CI reaches 0, so this PGR is no result.")
-        if r["pgr"]["n_undefined"]:
-            notes.append(f"{r['weak_model']} / {r['loss']}: {r['pgr']['n_undefined']} seed(s) had ceiling <= weak; "
-                         "their PGR is undefined and left out of the mean.")
+        if r["pgr_seeds"]["n_undefined"]:
+            notes.append(f"{r['weak_model']} / {r['loss']}: {r['pgr_seeds']['n_undefined']} seed(s) had ceiling <= "
+                         "weak; their own PGR is undefined and left out of the per-seed mean (not of the pooled PGR).")
+        if r["pooled"].get("n_undefined"):
+            notes.append(f"{r['weak_model']} / {r['loss']}: {r['pooled']['n_undefined']} of {r['pooled']['n_boot']} "
+                         "bootstrap resamples had ceiling <= weak; they count as -inf / +inf in the PGR interval.")
     if not summary["complete"]:
         notes.append(f"Incomplete run: {summary['units_done']} of {summary['units_planned']} units finished; "
                      "rerun the same command to resume.")

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..runs.store import RunStore, unit_key
 from .experiment import UnitKeys
-from .pgr import bootstrap_correct, mean_sd, pgr
+from .pgr import bootstrap_correct, mean_sd
 from .spec import W2SSpec
 
 
@@ -75,7 +75,9 @@ def summarize(store: RunStore, spec: W2SSpec) -> dict:
                 "student": mean_sd(r["student"]["value"] for r in seeds_rows),
                 "ceiling": mean_sd(r["ceiling"]["value"] for r in seeds_rows),
                 "gap": mean_sd(r["gap"]["value"] for r in seeds_rows),
-                "pgr": mean_sd(r["pgr"]["value"] for r in seeds_rows),
+                "pgr_seeds": mean_sd(r["pgr"]["value"] for r in seeds_rows),
+                # the headline PGR and its CI come from one estimator: PGR of the seed-averaged correctness
+                "pgr": pooled.pgr.value,
                 "pooled": pooled.as_dict(),
                 "per_seed": seeds_rows,
             }
@@ -105,8 +107,9 @@ def headline(summary: dict) -> dict:
         "weak": first["weak"]["mean"] if first else nan,
         "student": first["student"]["mean"] if first else nan,
         "ceiling": first["ceiling"]["mean"] if first else nan,
-        "pgr": first["pgr"]["mean"] if first else nan,
-        "pgr_sd": first["pgr"]["sd"] if first else nan,
+        "pgr": first["pgr"] if first else nan,
+        "pgr_sd": first["pgr_seeds"]["sd"] if first else nan,
+        "pgr_seed_mean": first["pgr_seeds"]["mean"] if first else nan,
         "pgr_ci": [first["pooled"]["pgr"]["lo"], first["pooled"]["pgr"]["hi"]] if first else None,
         "gap_ci": [first["pooled"]["gap"]["lo"], first["pooled"]["gap"]["hi"]] if first else None,
         "resolved": first["resolved"] if first else False,
@@ -115,19 +118,16 @@ def headline(summary: dict) -> dict:
         "complete": summary["complete"],
         "results": [
             {"weak_model": r["weak_model"], "loss": r["loss"], "weak": r["weak"]["mean"],
-             "student": r["student"]["mean"], "ceiling": r["ceiling"]["mean"], "pgr": r["pgr"]["mean"],
-             "pgr_sd": r["pgr"]["sd"], "pgr_ci": [r["pooled"]["pgr"]["lo"], r["pooled"]["pgr"]["hi"]],
-             "resolved": r["resolved"]}
+             "student": r["student"]["mean"], "ceiling": r["ceiling"]["mean"], "pgr": r["pgr"],
+             "pgr_sd": r["pgr_seeds"]["sd"], "pgr_seed_mean": r["pgr_seeds"]["mean"],
+             "pgr_ci": [r["pooled"]["pgr"]["lo"], r["pooled"]["pgr"]["hi"]],
+             "undefined_resamples": r["pooled"]["n_undefined"], "resolved": r["resolved"]}
             for r in rows
         ],
     }
     if summary["chain"]:
         out["chain"] = summary["chain"]
     return out
-
-
-def pgr_of_means(row: dict) -> float:
-    return pgr(row["weak"]["mean"], row["student"]["mean"], row["ceiling"]["mean"])
 
 
 def _samples(store: RunStore, spec: W2SSpec, keys: UnitKeys, ceil_units: dict, per_kind: int = 3) -> list[dict]:
