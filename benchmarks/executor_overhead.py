@@ -53,7 +53,6 @@ def main() -> None:
     if not os.environ.get("PROCTOR_DATA"):
         sys.exit("set PROCTOR_DATA to the shared data folder")
     import ray
-
     from threadpoolctl import threadpool_limits
 
     from proctor.device import describe_device, single_thread

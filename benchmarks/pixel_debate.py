@@ -12,8 +12,9 @@ MCTS in <= 10 minutes on 2 cores; the projection uses the measured MCTS rate at 
     python benchmarks/pixel_debate.py --quick    # 12 images, MCTS 20 and 50 rollouts
     python benchmarks/pixel_debate.py --threads 1 --cpu-time --cores 2   # on a busy machine: CPU seconds, 2 procs
 
-Uses the cached 6-pixel judge (JudgeConfig(pixels=6), trained on first use: a few CPU-minutes) unless --judge-steps
-says otherwise. Prints one JSON object last; rewrites its block in docs/benchmarks.md.
+Uses the cached 6-pixel judge (JudgeConfig(pixels=6, eval_every=1000), the headline judge of docs/results.md, trained
+on first use: a few CPU-minutes) unless --judge-steps says otherwise. Prints one JSON object last; rewrites its block in
+docs/benchmarks.md, which starts with the command line that produced it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import argparse
 import sys
 import time
 from pathlib import Path
-
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import emit, record  # noqa: E402
@@ -47,8 +47,7 @@ def main() -> None:
     import torch
 
     from proctor.debate.pixels.experiment import DebateSetting, run_debates
-    from proctor.debate.pixels.judge import JudgeConfig, encode_masks, judge_logits, load_or_train
-    from proctor.debate.pixels.judge import random_nonzero_masks
+    from proctor.debate.pixels.judge import JudgeConfig, encode_masks, judge_logits, load_or_train, random_nonzero_masks
     from proctor.debate.pixels.mnist import judge_split, load_mnist
     from proctor.device import describe_device
 
@@ -58,7 +57,8 @@ def main() -> None:
     images, labels = load_mnist()
     _, ev = judge_split(len(images))
     idx = ev[:n]
-    judge = load_or_train(JudgeConfig(pixels=6, steps=args.judge_steps), images, labels)
+    # the headline 6-pixel judge of docs/results.md (scored every 1,000 steps while training, as its suites say)
+    judge = load_or_train(JudgeConfig(pixels=6, steps=args.judge_steps, eval_every=1000), images, labels)
 
     # reference: the judge's batched forward throughput on random 6-pixel boards (encoding included)
     values = torch.as_tensor(images[idx].reshape(n, -1) / 255.0, dtype=torch.float32)
@@ -93,8 +93,9 @@ def main() -> None:
               "goal": f"2,000-image 6-px precommit eval with MCTS ({r_lo} rollouts) <= {GOAL_S:.0f} s on 2 cores",
               "meets_goal": mcts["projected_full_eval_s"] <= GOAL_S, "device": describe_device(),
               "judge_forwards_per_s": forward_rate, "rows": rows, "images": n, "quick": args.quick,
-              "timing": "cpu" if args.cpu_time else "wall", "threads": args.threads, "cores": args.cores}
-    lines = [f"## Pixel debate{' (--quick)' if args.quick else ''}", "",
+              "timing": "cpu" if args.cpu_time else "wall", "threads": args.threads, "cores": args.cores,
+              "command": " ".join(["python benchmarks/pixel_debate.py", *sys.argv[1:]])}
+    lines = [f"## Pixel debate{' (--quick)' if args.quick else ''}", "", f"`{result['command']}`", "",
              f"6-pixel precommit debates (9 games per image, honest first) on {n} held-out MNIST images, "
              f"{args.threads} torch threads"
              f"{f', timed by CPU seconds over {args.cores} independent processes' if args.cpu_time else ''}. "

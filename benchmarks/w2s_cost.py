@@ -30,9 +30,9 @@ from _common import emit, record  # noqa: E402
 def frozen(quick: bool, tmp: Path) -> dict:
     from proctor.data import load_dataset
     from proctor.models import Encoder
-    from proctor.w2s.spec import W2SSpec
     from proctor.runs.store import RunStore
     from proctor.w2s.experiment import W2SExperiment
+    from proctor.w2s.spec import W2SSpec
 
     max_train, max_test = (1000, 500) if quick else (None, None)
     splits = load_dataset("sst2", max_train=max_train, max_test=max_test)

@@ -1,3 +1,4 @@
+import functools
 import os
 from pathlib import Path
 
@@ -22,6 +23,17 @@ def invoke(*args, env: dict | None = None, input: str | None = None):
     from proctor.cli import app
 
     return CliRunner().invoke(app, [str(a) for a in args], env=env, input=input)
+
+
+def _cache_command_trees() -> None:
+    """typer's CliRunner rebuilds an app's click command tree on every invoke (0.1 s for proctor's): build each
+    app's tree once per session instead. Test-only; the apps do not change after import."""
+    import typer.testing
+
+    typer.testing._get_command = functools.cache(typer.testing._get_command)
+
+
+_cache_command_trees()
 
 
 def last_json(result) -> dict:

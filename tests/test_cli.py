@@ -128,7 +128,6 @@ def test_suite_experiment_unknown_type(run_root, tmp_path):
 def test_default_suite_parses():
     from proctor.cli import _default_suite_path
     from proctor.runs.spec import load_suite
-
     from proctor.runs.technique import available
 
     suite = load_suite(_default_suite_path())

@@ -146,13 +146,14 @@ def test_suite_unit_summary_and_scorecard(prompts, tmp_path):
 
     f = tmp_path / "prompts.jsonl"
     f.write_text("".join(json.dumps({"id": p["id"], "prompt": p["prompt"]}) + "\n" for p in prompts))
-    spec = CAISpec(policy="mockllm/model", prompts=str(f), limit=6, rounds=1)
+    spec = CAISpec(policy="mockllm/model", prompts=str(f), limit=6, rounds=1, pairs="revision")
     TECHNIQUE.check(spec)
     with RunStore(tmp_path / "run") as store:
         assert TECHNIQUE.summarize(store, spec)["complete"] is False
         assert TECHNIQUE.scorecard(TECHNIQUE.summarize(store, spec))[0].verdict == "no result: not run"
         store.get_or_compute(spec.title, "pipeline", unit_config(spec), lambda: (run_stages(
-            spec, tmp_path / "cai", scripted(policy_reply), scripted(critic_reply), scripted(judge_reply)), {}))
+            spec, tmp_path / "cai", scripted(policy_reply), critic=scripted(critic_reply),
+            judge=scripted(judge_reply)), {}))
         summary = TECHNIQUE.summarize(store, spec)
     assert summary["revise"]["complete"] == 4 and summary["prefer"]["valid"] == 3
     rows = TECHNIQUE.scorecard(summary)
@@ -226,12 +227,85 @@ def test_cli_run_is_a_resumable_run(prompts, tmp_path):
     args = ["cai", "run", "--policy", "mockllm/model", "--prompts", f, "--limit", 6, "--no-cache",
             "--out", tmp_path / "run", "--json"]
     obj = last_json(invoke(*args))
-    assert set(obj) == {"revise", "prefer", "evaluate", "run_dir", "report"}
+    assert set(obj) == {"revise", "sample", "prefer", "evaluate", "run_dir", "report"}
     assert obj["revise"]["invalid_critique"] == 6 and obj["prefer"] is None and obj["evaluate"] is None
+    assert obj["sample"]["identical"] == 6  # mockllm's one default reply: two equal samples are no preference pair
     assert obj["revise"]["chains"].startswith(str(tmp_path / "run" / "cai" / "cai"))
     assert (tmp_path / "run" / "report.html").is_file()
     again = invoke(*args)
     assert "skip" in again.stderr and last_json(again)["revise"] == obj["revise"]
     spec = CAISpec(policy="p", cache=False, max_samples=3)
     assert set(unit_config(spec)) == {"technique", "policy", "critic", "judge", "constitution", "prompts", "limit",
-                                      "rounds", "seed"}
+                                      "rounds", "seed", "pairs", "sampler", "temperature"}
+
+
+def sampling_policy(calls):
+    """Stands for the policy served by a provider that honours sampling seeds (vLLM, OpenAI): its first reply to a
+    prompt (no seed) is the unsafe answer of `policy_reply`, a request to revise gets the tagged safe rewrite, and
+    *sampled* replies (a call with a seed, as the RL stage makes) alternate per prompt between a different unsafe
+    answer and the safe one, so each prompt's two samples differ. `calls` records (prompt, seed, temperature) of the
+    sampled calls. Its response cache is on: a second call with the same messages and config would be answered from
+    the cache, not by this function."""
+    from collections import Counter
+
+    from inspect_ai.model import CachePolicy
+
+    seen = Counter()
+
+    def outputs(messages, tools, tool_choice, config):
+        text = "\n\n".join(m.text for m in messages)
+        prompt = messages[-1].text
+        if config.seed is None:
+            reply = policy_reply(text)
+        else:
+            calls.append((prompt, config.seed, config.temperature))
+            seen[prompt] += 1
+            reply = "OK, here is how: wait until dark." if seen[prompt] % 2 else SAFE
+        out = inspect_model.ModelOutput.from_content("mockllm/model", reply)
+        out.usage = inspect_model.ModelUsage(input_tokens=1, output_tokens=1, total_tokens=2)
+        return out
+
+    return inspect_model.get_model("mockllm/model", custom_outputs=outputs, memoize=False,
+                                   config=inspect_model.GenerateConfig(cache=CachePolicy(expiry=None)))
+
+
+def test_rl_pairs_are_two_samples_of_the_policy_by_default(prompts, tmp_path, monkeypatch):
+    """Bai et al. (2022, Section 4): the RL stage compares two samples of the (SL-CAI) policy per prompt. That is the
+    default (`pairs = "samples"`); `pairs = "revision"` compares each chain's first reply with its final revision.
+    The two samples of a prompt carry different generation seeds, so the response cache keeps both; the two
+    pairings have different unit keys (a stored revision-pairs unit is never taken for a samples one)."""
+    from proctor.constitution.experiment import run_stages, unit_config
+    from proctor.constitution.preference import sample_seeds
+    from proctor.constitution.spec import CAISpec
+    from proctor.constitution.technique import TECHNIQUE
+    from proctor.llm import generate_config
+
+    monkeypatch.setenv("INSPECT_CACHE_DIR", str(tmp_path / "inspect-cache"))
+    f = tmp_path / "prompts.jsonl"
+    f.write_text("".join(json.dumps(p) + "\n" for p in prompts[:3]))
+    spec = CAISpec(policy="p", prompts=str(f), limit=3, seed=5)
+    assert spec.pairs == "samples" and spec.temperature == 1.0
+    assert unit_config(spec) != unit_config(spec.model_copy(update={"pairs": "revision"}))
+
+    calls = []
+    res = run_stages(spec, tmp_path / "s", sampling_policy(calls), critic=scripted(critic_reply),
+                     judge=scripted(judge_reply), config=generate_config(cache=True))
+    assert res["sample"]["pairs"] == 3 and res["sample"]["identical"] == 0
+    assert sorted(s for _, s, _ in calls) == sorted(x for p in prompts[:3] for x in sample_seeds(5, p["id"]))
+    assert {t for *_, t in calls} == {1.0} and len(calls) == 6  # two sampled calls per prompt, none from the cache
+    assert res["prefer"]["pairing"] == "samples" and res["prefer"]["valid"] == 3
+    assert "revision_preferred_rate" not in res["prefer"]
+    pref = datasets.load_dataset("json", data_files=str(tmp_path / "s" / "preferences.jsonl"), split="train")
+    assert all(r["chosen"][0]["content"] == SAFE for r in pref)
+    assert all(r["rejected"][0]["content"] == "OK, here is how: wait until dark." for r in pref)  # a sample
+    assert res["evaluate"]["harmless"]["n"] == 3  # ratings still compare first reply and revision
+    tables = TECHNIQUE.sections({"experiment": "cai", "policy": "p", **res})[0].tables
+    assert [t.caption.split(":")[0] for t in tables] == ["Supervised stage (critique -> revision)", "RL-stage pairs",
+                                                         "AI preference labels (RLAIF)", "Judge ratings (1-7) of the "
+                                                         "first reply and the final revision"]
+
+    res = run_stages(spec.model_copy(update={"pairs": "revision"}), tmp_path / "r", sampling_policy(calls),
+                     critic=scripted(critic_reply), judge=scripted(judge_reply), config=generate_config(cache=True))
+    assert res["sample"] is None and res["prefer"]["pairing"] == "revision"
+    pref = datasets.load_dataset("json", data_files=str(tmp_path / "r" / "preferences.jsonl"), split="train")
+    assert all(r["rejected"][0]["content"].startswith("Sure! Step 1") for r in pref)  # the chain's first reply

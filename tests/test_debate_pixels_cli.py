@@ -31,6 +31,7 @@ def test_json_has_judge_and_debate_accuracy_with_cis(cache):
     assert out["lift"] == pytest.approx(out["debate_accuracy"] - out["judge_accuracy"])
     assert out["games"] == 2 * 2 * 9 and out["paper"]["judge"] == 48.2
     assert out["rollouts"] is None and out["pure_mcts"] is None and out["judge"]
+    assert out["judge_curve"] == []  # trained without held-out evaluations (--judge-eval-every 0)
     # a one-experiment suite: the rerun resumes every unit, the numbers are the same, the report is written
     again = last_json(pixels(*TINY, "--precommit", "--agent", "greedy", "--json"))
     assert again["run_dir"] == out["run_dir"] and again["lift_ci"] == out["lift_ci"]

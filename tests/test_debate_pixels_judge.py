@@ -89,3 +89,55 @@ def test_missing_or_broken_mnist_is_a_data_error(tmp_path, monkeypatch):
         f.write(b"\x00\x00\x08\x01garbage")
     with pytest.raises(DataError, match="t10k-images-idx3-ubyte.gz: not an IDX file"):
         load_mnist(tmp_path)
+
+
+def test_training_records_the_held_out_learning_curve(tmp_path, monkeypatch, data_dir):
+    """load_or_train scores the judge on the held-out split every `eval_every` steps and keeps that curve in the
+    cached file (how the judges and the learning-curve table of docs/results.md were made). Scoring draws pixels
+    from its own generator, so the training batches are those of a run without evaluations: the weights differ only
+    by the float rounding of the memory layout, not by a different sequence of batches."""
+    import torch
+
+    from proctor.debate.pixels.judge import judge_curve, load_or_train
+    from proctor.debate.pixels.mnist import load_mnist
+
+    monkeypatch.setenv("PROCTOR_CACHE", str(tmp_path))
+    torch.set_num_threads(1)
+    images, labels = load_mnist(data_dir / "mnist")
+    with_curve = JudgeConfig(pixels=4, steps=40, batch_size=32, eval_every=20)
+    without = JudgeConfig(pixels=4, steps=40, batch_size=32, eval_every=0)
+    assert with_curve.key() != without.key() and judge_curve(with_curve) is None
+    a = load_or_train(with_curve, images, labels, progress=False)
+    b = load_or_train(without, images, labels, progress=False)
+    curve = judge_curve(with_curve)
+    assert [p["step"] for p in curve] == [20, 40] and all(0 <= p["held_out"] <= 1 for p in curve)
+    assert judge_curve(without) == []
+    for (name, x), y in zip(a.state_dict().items(), b.state_dict().values()):
+        np.testing.assert_allclose(x.numpy(), y.numpy(), atol=1e-4, err_msg=name)
+
+
+def test_curve_script_trains_through_the_suites_cache(tmp_path, monkeypatch, data_dir, capsys):
+    """scripts/pixel_judge_curve.py trains the judge with load_or_train (the suites' function, cache and key) and
+    prints the curve; run again, it reads the same judge and curve from the cache."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    from proctor.debate.pixels.experiment import judge_config
+    from proctor.debate.pixels.spec import PixelDebateSpec
+
+    monkeypatch.setenv("PROCTOR_CACHE", str(tmp_path))
+    path = Path(__file__).resolve().parents[1] / "scripts" / "pixel_judge_curve.py"
+    spec = importlib.util.spec_from_file_location("pixel_judge_curve", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    args = ["--pixels", "4", "--steps", "20", "--eval-every", "10"]
+    first = script.main(args)
+    assert not first["from_cache"] and [p["step"] for p in first["curve"]] == [10, 20]
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "| steps | 10 | 20 |" and out[1].startswith("| 4 px, lr 0.001 |")
+    assert json.loads(out[-1])["judge"] == first["judge"]
+    again = script.main(args)
+    assert again["from_cache"] and again["curve"] == first["curve"] and again["judge_alone"] == first["judge_alone"]
+    suite = PixelDebateSpec(pixels=[4], judge_steps=20, judge_eval_every=10)
+    assert judge_config(suite, 4).key() == first["judge"]  # the judge a suite with these settings would use

@@ -146,9 +146,9 @@ def test_cli_run_with_local_executor_and_report_against(toy_plugin, tmp_path):
 
 
 def test_cli_quick_with_a_suite_file_is_a_user_error(tmp_path):
+    from conftest import assert_user_error
     from typer.testing import CliRunner
 
-    from conftest import assert_user_error
     from proctor.cli import app
 
     spec = tmp_path / "s.toml"

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from proctor.w2s.spec import ModelSpec, W2SSpec
-from proctor.runs.store import RunStore
 from proctor.models.heads import LinearProbe, MLPProbe, TfidfLogReg
+from proctor.runs.store import RunStore
 from proctor.w2s.experiment import W2SExperiment, halves
+from proctor.w2s.spec import ModelSpec, W2SSpec
 
 
 def blobs(n=400, d=8, seed=0):

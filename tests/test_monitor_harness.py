@@ -35,7 +35,7 @@ def small_result(request):
     if not root or not Path(root, "anthropic_hh").is_dir():
         pytest.skip("PROCTOR_DATA is not set to the shared data folder")
     spec = MonitorSpec(metrics=["length_chars", "hedging", "agreement"], target_per_10k=5.0, window=100, onset=300,
-                       horizon=1200, replicates=2, clean_length=5000)
+                       horizon=1200, replicates=2, fresh_replicates=6, clean_length=5000)
     cfg = HarnessConfig.from_spec(spec, statistics=("ks", "chi2"), data_dir=root,
                                   cases=[DriftCase("filler", 0.5), DriftCase("agreement", 0.2)])
     return evaluate(cfg)
@@ -59,6 +59,25 @@ def test_harness_measures_delay_and_false_alarms(small_result):
     assert late["detected"] < 1.0 or late["median_delay"] > 3 * filler["median_delay"]
     best = best_per_case(res, max_false_per_10k=math.inf)
     assert [b["case"] for b in best] == ["filler 50%", "agreement 20%"] and all(b["detector"] for b in best)
+    # fresh replicates: the pair chosen on the selection replicates (default budget), on streams it never saw
+    for b, f in zip(best_per_case(res), res.fresh):
+        assert (f["case"], f["detector"], f["metric"]) == (b["case"], b["detector"], b["metric"])
+        assert len(f["delays"]) == 6
+
+
+def test_fresh_streams_are_not_the_selection_streams():
+    from proctor.monitor.experiment import _stream
+
+    cfg = HarnessConfig.from_spec(MonitorSpec(onset=50, horizon=100, replicates=2, fresh_replicates=6))
+    texts = [f"reply number {i}." for i in range(500)]
+    vals = np.arange(500, dtype=float)[:, None]  # the metric value names the resampled reply
+    case = DriftCase("filler", 0.0)
+    pool = {"pool_texts": texts, "pool_prompts": texts, "pool_vals": vals, "names": ["length_chars"]}
+    sel = [_stream(cfg, case, r, False, **pool) for r in range(2)]
+    fresh = [_stream(cfg, case, r, True, **pool) for r in range(6)]
+    assert not any(np.array_equal(a, b) for a in sel for b in fresh)
+    # and each is reproducible (a rerun of the same spec resamples the same streams)
+    assert np.array_equal(fresh[3], _stream(cfg, case, 3, True, **pool))
 
 
 def test_report_section_renders_escaped(small_result, tmp_path):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from proctor.errors import ConfigError
-from proctor.monitor.summary import median_ci
 from proctor.runs.executor import run_suite, scorecard
 from proctor.runs.fanout import InlineExecutor
 from proctor.runs.spec import Suite, load_suite
@@ -13,8 +12,8 @@ from proctor.runs.spec import Suite, load_suite
 
 def _suite():
     return Suite.model_validate({"name": "mon", "experiment": [{
-        "type": "monitor", "replicates": 2, "clean_length": 2000, "metrics": ["length_chars", "hedging"],
-        "horizon": 1500}]})
+        "type": "monitor", "replicates": 2, "fresh_replicates": 6, "clean_length": 2000,
+        "metrics": ["length_chars", "hedging"], "horizon": 1500}]})
 
 
 def test_monitor_suite_runs_scores_and_resumes(data_dir, tmp_path):
@@ -26,6 +25,11 @@ def test_monitor_suite_runs_scores_and_resumes(data_dir, tmp_path):
     hedges = next(r for r in rows if r.setting.startswith("hedges"))
     assert hedges.verdict == "measured" and hedges.value > 0  # hedging drift is caught on the hedging metric
     assert "hedging" in hedges.setting
+    # the reported delay is the chosen pair's on 6 fresh replicates, with the exact [min, max] interval (96.9%)
+    assert hedges.unit.startswith("6 fresh replicates") and hedges.ci[0] <= hedges.value <= hedges.ci[1] < 1500
+    best = next(b for b in summaries["monitor"]["best"] if b["case"].startswith("hedges"))
+    assert len(best["delays"]) == 6 and best["delay_ci"] == [min(best["delays"]), max(best["delays"])]
+    assert best["ci_coverage"] == pytest.approx(62 / 64) and best["selection"]["replicates"] == 2
     seen = []
 
     class Spy(InlineExecutor):
@@ -37,12 +41,11 @@ def test_monitor_suite_runs_scores_and_resumes(data_dir, tmp_path):
     assert "detection delay" in (tmp_path / "run" / "report.html").read_text()
 
 
-def test_median_ci_by_hand():
-    assert median_ci([None, 5.0]) is None  # one detected replicate: no interval
-    lo, hi = median_ci([10.0, 10.0, 10.0])
-    assert lo == hi == 10.0
-    lo, hi = median_ci([1.0, 2.0, 3.0, 100.0])
-    assert 1.0 <= lo <= hi <= 100.0
+def test_too_few_fresh_replicates_is_a_config_error(tmp_path):
+    p = tmp_path / "s.toml"
+    p.write_text('[[experiment]]\ntype = "monitor"\nfresh_replicates = 5\n')
+    with pytest.raises(ConfigError, match=r"experiment\.0\.fresh_replicates"):
+        load_suite(p)
 
 
 def test_unknown_metric_names_the_field(tmp_path):
@@ -50,3 +53,25 @@ def test_unknown_metric_names_the_field(tmp_path):
     p.write_text('[[experiment]]\ntype = "monitor"\nreplicate = 2\n')
     with pytest.raises(ConfigError, match=r"experiment\.0\.replicate: unknown key"):
         load_suite(p)
+
+
+def test_quick_preset_is_the_quick_suites_table():
+    import tomllib
+    from pathlib import Path
+
+    import proctor
+    from proctor.monitor.spec import QUICK
+
+    suite = tomllib.loads((Path(proctor.__file__).parent / "suites" / "quick.toml").read_text())
+    table = next(e for e in suite["experiment"] if e["type"] == "monitor")
+    assert {k: v for k, v in table.items() if k != "type"} == QUICK
+
+
+def test_a_summary_stored_before_fresh_replicates_gives_no_verdict():
+    from proctor.monitor.summary import scorecard as monitor_scorecard
+
+    old = {"horizon": 3000, "best": [{"case": "hedges 30%", "detector": "cusum", "metric": "hedging",
+                                      "median_delay": 6.0, "delay_ci": [5.0, 22.0], "replicates": 3}]}
+    (row,) = monitor_scorecard(old)
+    assert row.value is None and row.verdict == "no result: stored before the fresh replicates; rerun into a new " \
+                                                "run directory"

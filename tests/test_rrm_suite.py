@@ -47,7 +47,8 @@ def test_quick_preset_and_unit_keys_unchanged():
     assert RRMSpec.model_validate(QUICK).gaps == [400.0]
     spec = RRMSpec(evaluator="a", assistant="b", cache=False, max_samples=2)
     assert set(spec.model_dump()) == set(RRMSpec.model_fields) - {"prompt_templates", "logprobs", "cache",
-                                                                  "max_samples"}
+                                                                  "max_samples", "max_retries", "timeout",
+                                                                  "attempt_timeout", "allow_failures"}
     assert set(assisted_config(spec)) == {"technique", "kind", "evaluator", "assistant", "items", "n", "depth",
                                           "mislead", "seed"}
     assert assisted_config(spec.model_copy(update={"logprobs": False}))["logprobs"] is False

@@ -23,11 +23,18 @@ def test_suite_run_resumes_and_scores(data_dir, tmp_path):
         summary = tech.summarize(store, spec)
     assert 0 < summary["reconstruction"]["test"]["fvu"] < 1.5
     rows = tech.scorecard(summary)
-    assert len(rows) == 1 and rows[0].measure == "TPR @ 1% FPR" and rows[0].ci[0] <= rows[0].value <= rows[0].ci[1]
-    assert "best probe" in rows[0].setting
+    (row,) = rows
+    c = summary["sets"]["sst2"]["comparison"]
+    # the row is the paired difference SAE minus the probe chosen on the training split, null 0
+    assert row.measure == "TPR @ 1% FPR: SAE monitor minus best probe" and row.null == 0.0
+    assert row.value == c["value"] and row.ci == tuple(c["ci"]) and row.ci[0] <= row.ci[1]
+    m = summary["sets"]["sst2"]["monitors"]
+    assert c["value"] == m["sae_features"]["tpr@1%"]["value"] - m[c["probe"]]["tpr@1%"]["value"]
+    assert row.unit.startswith("test texts, each class separately") and "training split" in row.setting
     render_report(tmp_path / "r.html", title="t", meta={}, sections=tech.sections(summary))
     html = (tmp_path / "r.html").read_text()
     assert "SAE monitor vs linear probes" in html and "<script" not in html
+    assert "SAE minus probe" in html and "BCa bootstrap resampling sst2: test texts, each class separately" in html
 
 
 def test_splice_and_suppression_units(data_dir, tmp_path):

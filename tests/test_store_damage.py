@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import assert_user_error, invoke
+
 from proctor.runs.store import DamagedStore, RunStore
 
 TESTS = Path(__file__).resolve().parent

@@ -6,8 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-from proctor.models.losses import (alpha_schedule, aux_confidence_loss, aux_confidence_target, harden,
-                                soft_cross_entropy, w2s_loss)
+from proctor.models.losses import (
+    alpha_schedule,
+    aux_confidence_loss,
+    aux_confidence_target,
+    harden,
+    soft_cross_entropy,
+    w2s_loss,
+)
 from proctor.w2s.pgr import bootstrap_correct, bootstrap_pgr, mean_sd, pgr
 
 

@@ -23,12 +23,13 @@ import typer
 
 from .guard import guard, mount
 from .jsonout import emit_json
+from .options import OneLineErrors, check_out_dir
 from .term import err, fmt_num, out, safe
 
 # Proctor draws its own progress bars; the per-load "Loading weights" bars of transformers are noise here.
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, cls=OneLineErrors,
                   help="Proctor: can a weaker overseer supervise a stronger model?")
 
 
@@ -43,9 +44,11 @@ def run(
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Run directory (default: derived from the suite).")] = None,
     quick: Annotated[bool, typer.Option("--quick", help="The built-in quick suite (a first look in minutes).")] = False,
     executor: Annotated[str, typer.Option(help="inline (this process), local (a process pool) or ray.")] = "inline",
-    workers: Annotated[int, typer.Option(min=1, help="Processes of the local executor.")] = 2,
+    workers: Annotated[int, typer.Option(min=1, max=1024, help="Processes of the local executor.")] = 2,
     address: Annotated[Optional[str], typer.Option(help="Ray cluster address (default: start a local instance).")] = None,
     repair: Annotated[bool, typer.Option("--repair", help="Move damaged units aside and recompute them.")] = False,
+    allow_failures: Annotated[bool, typer.Option("--allow-failures", help="LLM experiments in which some samples "
+                                                 "failed are reported (failures counted), not an error.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON summary object last.")] = False,
 ):
     """Run a suite of experiments (resumable) and write its HTML report, which opens with the oversight scorecard."""
@@ -54,9 +57,13 @@ def run(
     from .runs.fanout import make_executor
     from .runs.spec import load_suite
 
+    check_out_dir(out_dir)
     if quick and suite is not None:
         raise ConfigError("--quick picks the built-in quick suite; give either --quick or a SUITE file")
     s = load_suite(suite or _default_suite_path("quick" if quick else "default"))
+    if allow_failures:  # as `allow_failures = true` in each LLM experiment's table (not part of the suite's identity)
+        s = s.model_copy(update={"experiment": [e.model_copy(update={"allow_failures": True}) if "allow_failures"
+                                                in type(e).model_fields else e for e in s.experiment]})
     run_dir = out_dir or default_run_dir(s)
     ex = make_executor(executor, workers=workers, address=address)
     try:
@@ -109,6 +116,7 @@ def runs(root: Annotated[Optional[Path], typer.Argument(help="Folder of run dire
     from .runs.executor import list_runs, runs_root
 
     root = root or runs_root()
+    check_out_dir(root, "ROOT")  # a file is not a folder of run directories
     rows = list_runs(root)
     if not rows:
         out.print(f"no runs under {safe(root, 1000)}")

@@ -6,8 +6,8 @@
 from __future__ import annotations
 
 import functools
-from contextlib import contextmanager
 import os
+from contextlib import contextmanager
 
 
 @functools.cache

@@ -3,19 +3,20 @@ AI preference labels (RLAIF), TRL exports and the harmlessness / helpfulness cha
 (`proctor.llm`); imports here are light.
 
     spec.py          CAISpec: every setting and its default (read by `proctor cai` and suites)
-    experiment.py    revise / prefer / evaluate, each writing its files; run (the three stages as one unit)
+    experiment.py    revise / sample / prefer / evaluate, each writing its files; run (every stage as one unit)
     constitution.py  Constitution / Principle / ComparisonPrinciple, load_constitution, default_constitution
     cai_paper.py     load_cai_paper: the paper's own principles from the authors' JSON files (read, not shipped)
     redteam.py       red-team prompts (HH-RLHF harmless-base first human turns, or a JSONL file)
     critique.py      revision_task: roles policy + critic, n rounds, the whole chain kept
-    preference.py    comparison_task: role judge, preference probability from logprobs else stated
+    preference.py    sampling_task (two samples per prompt: the RL pairs); comparison_task: role judge, preference
+                     probability from logprobs else stated
     evaluate.py      rating_task + paired change with bootstrap CIs (harmlessness, helpfulness)
     export.py        TRL rows (messages; prompt/chosen/rejected + judge_probability), chain files
     summary.py       summarize(store, spec), headline, scorecard rows
     report.py        the report section
     technique.py     the registration (`type = "cai"`)
     tasks.py         the same tasks registered for `inspect eval` (imports inspect-ai)
-    cli.py           `proctor cai principles | revise | prefer | evaluate | run`
+    cli.py           `proctor cai principles | revise | sample | prefer | evaluate | run`
 """
 
 from .constitution import (

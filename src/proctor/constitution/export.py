@@ -58,8 +58,8 @@ def read_chains(path: str | Path, keys=("id", "prompt", "initial", "final")) -> 
 
 
 def read_pairs(path: str | Path) -> list[dict]:
-    """Comparison items from a JSONL file with `prompt`, `response_a`, `response_b` (and optional `id`), e.g. two
-    samples of the SFT model per prompt, as in the CAI paper's RL stage."""
+    """Comparison items from a JSONL file with `prompt`, `response_a`, `response_b` (and optional `id`), e.g. the
+    pairs.jsonl of `proctor cai sample` (two samples per prompt, as in the CAI paper's RL stage)."""
     rows = read_chains(path, keys=("prompt", "response_a", "response_b"))
     return [{**r, "id": str(r.get("id", i))} for i, r in enumerate(rows, 1)]
 

@@ -13,10 +13,21 @@ def sections(summary: dict) -> list[Section]:
     tables = [Table(["prompts", "complete chains", "invalid critiques", "invalid revisions", "failed", "SFT rows"],
                     [[r["prompts"], r["complete"], r["invalid_critique"], r["invalid_revision"], r["failed"],
                       r["sft_rows"]]], caption="Supervised stage (critique -> revision)")]
+    sp = summary.get("sample")
+    if sp:
+        tables.append(Table(["prompts", "pairs", "identical samples", "empty sample", "failed", "temperature"],
+                            [[sp["prompts"], sp["pairs"], sp["identical"], sp["no_response"], sp["failed"],
+                              sp["temperature"]]],
+                            caption="RL-stage pairs: two samples of the policy per prompt (Bai et al. 2022, "
+                                    "Section 4)"))
     if p:
-        tables.append(Table(["pairs", "valid verdicts", "invalid", "revision preferred", "mean judge probability"],
+        revision = p.get("pairing", "revision") == "revision"
+        tables.append(Table(["pairs", "valid verdicts", "invalid", "revision preferred" if revision else
+                             "second sample preferred", "mean judge probability"],
                             [[p["pairs"], p["valid"], p["invalid"], p["prefer_second"],
-                              p["mean_judge_probability"]]], caption="AI preference labels (RLAIF)"))
+                              p["mean_judge_probability"]]],
+                            caption="AI preference labels (RLAIF): " + (
+                                "first reply vs final revision" if revision else "two samples per prompt")))
     if e:
         tables.append(Table(["rubric", "prompts", "before", "after", "change", "95% CI", "invalid ratings"],
                             [[k, e[k]["n"], e[k]["before"], e[k]["after"], e[k]["change"], _change_ci(e[k]["ci"]),

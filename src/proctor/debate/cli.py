@@ -14,6 +14,11 @@ ollama/..., hf/PATH, openai/..., anthropic/...). Replies are cached and finished
 directory (--out), so rerunning the same command runs only the samples that never finished; inspect's logs go to
 RUN_DIR/inspect-logs (open with `inspect view --log-dir DIR`). Every command takes `--json`: the last stdout line is
 then one JSON object. Model-written text is printed escaped.
+
+A model call gives up after --max-retries retries, --timeout seconds in all or --attempt-timeout seconds per attempt
+(finite defaults, see `--help`). If no sample finishes (a dead endpoint) the command exits with the endpoint's error;
+if some samples failed it exits with an error counting them (finished ones are kept: rerun to retry the rest), unless
+--allow-failures, which reports the others with the failures counted.
 """
 
 from __future__ import annotations
@@ -51,6 +56,8 @@ def debate_cmd(
     max_connections: Annotated[Optional[int], spec_option(DebateSpec, "max_connections", min=1)] = None,
     max_retries: Annotated[Optional[int], spec_option(DebateSpec, "max_retries", min=0)] = None,
     timeout: Annotated[Optional[int], spec_option(DebateSpec, "timeout", min=1)] = None,
+    attempt_timeout: Annotated[Optional[int], spec_option(DebateSpec, "attempt_timeout", min=1)] = None,
+    allow_failures: Annotated[Optional[bool], spec_option(DebateSpec, "allow_failures", "--allow-failures")] = None,
     cache: Annotated[Optional[bool], spec_option(DebateSpec, "cache", "--cache/--no-cache")] = None,
     export: Annotated[Optional[str], typer.Option(help="Write judged debates as TRL preference JSONL here.")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Run directory (default: derived from the spec).")] = None,
@@ -63,20 +70,23 @@ def debate_cmd(
 
     from ..errors import ConfigError
     from ..jsonout import emit_json
-    from ..options import spec_from_options
+    from ..options import check_out_dir, check_out_file, spec_from_options
     from ..runs.executor import run_one
     from ..runs.store import RunStore
     from ..term import err, fmt_ci, fmt_num, out, safe
     from .experiment import newest_log, plan, role_models, roles_for
     from .protocols import PROTOCOLS
 
+    check_out_dir(out_dir)
+    check_out_file(Path(export) if export else None, "--export")
     if protocol not in PROTOCOLS:
         raise ConfigError(f"--protocol: unknown protocol {protocol!r}; choose one of {', '.join(PROTOCOLS)}")
     roles = roles_for(protocol, debater, debater_b, judge)
     spec = spec_from_options(DebateSpec, protocols=[protocol], debater=debater, debater_b=debater_b, judge=judge,
                              dataset=dataset, split=split, limit=limit, rounds=rounds, sequential=sequential,
                              swap=swap, word_limit=word_limit, logprobs=logprobs, prompts=prompts,
-                             max_connections=max_connections, max_retries=max_retries, timeout=timeout, cache=cache)
+                             max_connections=max_connections, max_retries=max_retries, timeout=timeout,
+                             attempt_timeout=attempt_timeout, allow_failures=allow_failures, cache=cache)
     items, _ = plan(spec)
     role_models(spec)  # a bad model name fails here, before the run directory is touched; the run reuses them
     err.print(f"{protocol}: {len(items)} questions from {safe(spec.dataset)}; roles "
@@ -131,17 +141,22 @@ def tournament_cmd(
     rounds: Annotated[Optional[int], spec_option(DebateSpec, "rounds", min=0)] = None,
     log_dir: Annotated[str, typer.Option(help="inspect log folder.")] = "logs/debate-tournament",
     max_connections: Annotated[Optional[int], spec_option(DebateSpec, "max_connections", min=1)] = None,
+    max_retries: Annotated[Optional[int], spec_option(DebateSpec, "max_retries", min=0)] = None,
+    timeout: Annotated[Optional[int], spec_option(DebateSpec, "timeout", min=1)] = None,
+    attempt_timeout: Annotated[Optional[int], spec_option(DebateSpec, "attempt_timeout", min=1)] = None,
+    allow_failures: Annotated[Optional[bool], spec_option(DebateSpec, "allow_failures", "--allow-failures")] = None,
     as_json: JsonOpt = False,
 ):
     """Cross-play every ordered pair of debaters; Elo (Bradley-Terry) persuasiveness with 95% CIs."""
     from ..errors import ConfigError
     from ..jsonout import emit_json
-    from ..options import spec_from_options
+    from ..options import check_out_dir, spec_from_options
     from ..term import fmt_ci, out, safe
     from .data import load_items
     from .experiment import generate_config
     from .tournament import run_tournament
 
+    check_out_dir(Path(log_dir), "--log-dir")
     players = {}
     for d in debater:
         name, sep, model = d.partition("=")
@@ -153,9 +168,18 @@ def tournament_cmd(
     if not judge:
         raise ConfigError("--judge MODEL is required")
     spec = spec_from_options(DebateSpec, protocols=["debate"], judge=judge, dataset=dataset, split=split, limit=limit,
-                             rounds=rounds, max_connections=max_connections)
+                             rounds=rounds, max_connections=max_connections, max_retries=max_retries,
+                             timeout=timeout, attempt_timeout=attempt_timeout, allow_failures=allow_failures)
     items = load_items(spec.dataset, split=spec.split, limit=spec.limit)
     res = run_tournament(items, players, judge, rounds=spec.rounds, log_dir=log_dir, config=generate_config(spec))
+    failures = [m for m in res["matches"] if m["failed"]]
+    if failures:
+        from ..llm.run import check_failures
+
+        m = failures[0]
+        check_failures("tournament", sum(m["failed"] for m in res["matches"]), len(items) * len(res["matches"]),
+                       f"first in {m['debater_a']} vs {m['debater_b']}: {m['failed']} failed; the errors are in the "
+                       f"inspect logs under {log_dir}", allow_failures=spec.allow_failures)
     for name, r in sorted(res["elo"].items(), key=lambda kv: -kv[1]["elo"]):
         out.print(f"{safe(name):20s} Elo {r['elo']:.0f} {safe(fmt_ci((r['lo'], r['hi']), 0))}  "
                   f"wins {r['wins']}/{r['games']}")

@@ -4,6 +4,10 @@ Samples already in the run store are skipped; the others run through inspect (re
 killed run resumes at the sample level, and a sample whose model calls failed is not stored and runs again next
 time. inspect's logs go to RUN_DIR/inspect-logs (`inspect view --log-dir RUN_DIR/inspect-logs`).
 
+Failures: model calls give up after the spec's `max_retries` / `timeout` / `attempt_timeout` (finite by default).
+When every sample of a protocol failed (a dead endpoint) the run stops with the endpoint's error; when some failed,
+the finished ones are stored and the run ends with an error counting the failures, unless `allow_failures`.
+
     roles_for(protocol, debater, debater_b, judge) -> {role: model name}
     role_models(spec) -> {model name: inspect Model}, each built once (a bad name fails here)
     run(spec, store, on_unit) / check(spec)           the technique's runner (`proctor run`, `proctor debate`)
@@ -49,7 +53,7 @@ def generate_config(spec: DebateSpec):
     from ..llm.run import generate_config
 
     return generate_config(cache=spec.cache, max_connections=spec.max_connections, max_retries=spec.max_retries,
-                           timeout=spec.timeout)
+                           timeout=spec.timeout, attempt_timeout=spec.attempt_timeout)
 
 
 def role_models(spec: DebateSpec) -> dict[str, Any]:
@@ -59,7 +63,7 @@ def role_models(spec: DebateSpec) -> dict[str, Any]:
     touched) does not build them twice."""
     from ..llm.run import role_model
 
-    knobs = (spec.cache, spec.max_connections, spec.max_retries, spec.timeout)
+    knobs = (spec.cache, spec.max_connections, spec.max_retries, spec.timeout, spec.attempt_timeout)
     names = sorted({name for roles in spec_roles(spec).values() for name in roles.values()})
     missing = [n for n in names if (n, knobs) not in _models]
     if missing:
@@ -80,24 +84,29 @@ def unit_config(spec: DebateSpec, protocol: str, item, index: int, roles: dict) 
 
 def plan(spec: DebateSpec):
     """(items, {protocol: roles}); a missing model is named before the data is read."""
+    from ..llm.prompts import PromptTemplates
     from .data import load_items
 
     roles = spec_roles(spec)
+    PromptTemplates("proctor.debate", spec.prompts)  # an override folder is checked (syntax, sandbox) here
     return load_items(spec.dataset, split=spec.split, limit=spec.limit), roles
 
 
 def check(spec: DebateSpec) -> None:
-    """Roles and data before the run directory is touched (models are built when the first sample runs)."""
+    """Roles, prompt templates and data before the run directory is touched (models are built when the first sample
+    runs)."""
     plan(spec)
 
 
 def run(spec: DebateSpec, store, on_unit) -> None:
     """Every judged sample of every protocol not yet in the store."""
+    from ..llm.run import check_failures, failure_reason
     from ..runs.store import unit_key
     from .judged import run_protocol
     from .protocols import ProtocolConfig
 
     items, roles = plan(spec)
+    failed, reason = 0, ""
     try:
         for p in spec.protocols:
             configs = [unit_config(spec, p, it, i, roles[p]) for i, it in enumerate(items)]
@@ -111,9 +120,9 @@ def run(spec: DebateSpec, store, on_unit) -> None:
             cfg = ProtocolConfig(p, rounds=spec.rounds, sequential=spec.sequential, word_limit=spec.word_limit,
                                  swap=spec.swap, logprobs=spec.logprobs, prompts=spec.prompts)
             models = role_models(spec)
-            recs, _ = run_protocol([it for _, it in todo], cfg, {r: models[n] for r, n in roles[p].items()},
-                                   indices=[i for i, _ in todo], log_dir=str(store.run_dir / LOGS),
-                                   config=generate_config(spec))
+            recs, task_run = run_protocol([it for _, it in todo], cfg, {r: models[n] for r, n in roles[p].items()},
+                                          indices=[i for i, _ in todo], log_dir=str(store.subdir(LOGS)),
+                                          config=generate_config(spec))
             by_index = {r["index"]: r for r in recs}
             for i, _ in todo:
                 rec = by_index.get(i)
@@ -121,6 +130,17 @@ def run(spec: DebateSpec, store, on_unit) -> None:
                     continue  # not stored: the next run tries this sample again
                 unit, computed = store.get_or_compute(spec.title, "judged", configs[i], lambda rec=rec: (rec, {}))
                 on_unit(f"{p} sample {i}", unit, computed)
+            # a protocol of which no sample ever finished (a dead endpoint) stops the run with the endpoint's error
+            check_failures(f"{spec.title} ({p})", task_run.failed, len(items), failure_reason(task_run.samples),
+                           allow_failures=True)
+            failed += task_run.failed
+            reason = reason or failure_reason(task_run.samples)
+        note = check_failures(spec.title, failed, len(items) * len(spec.protocols), reason,
+                              allow_failures=spec.allow_failures)
+        if note:
+            from ..term import err, safe
+
+            err.print(f"[yellow]warning:[/] {safe(note, 1000)}")
     finally:
         _models.clear()
 

@@ -16,13 +16,14 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from ..llm.run import ATTEMPT_TIMEOUT, MAX_RETRIES, TIMEOUT
 from ..runs.spec import Spec
 
 
 class DebateSpec(Spec):
     """LLM oversight protocols (naive / expert judge, consultancy, debate) on one data set."""
 
-    ADDED_LATER: ClassVar[tuple[str, ...]] = ("cache",)
+    ADDED_LATER: ClassVar[tuple[str, ...]] = ("cache", "attempt_timeout")
 
     type: Literal["debate"] = "debate"
     """The technique: LLM debate and its baselines."""
@@ -32,7 +33,7 @@ class DebateSpec(Spec):
     """quality_example, a local QuALITY / multiple-choice file, or a Hub id."""
     split: str | None = None
     """Hub split (default validation, dev, test or train, the first present)."""
-    limit: int | None = Field(default=None, ge=1)
+    limit: int | None = Field(default=None, ge=1, le=1_000_000)
     """First N questions."""
     protocols: list[Literal["naive", "expert", "consultancy", "debate"]] = Field(
         default_factory=lambda: ["naive", "expert", "consultancy", "debate"])
@@ -43,24 +44,29 @@ class DebateSpec(Spec):
     """Debater / consultant model (needed for consultancy and debate)."""
     debater_b: str | None = None
     """A different model for debater B; default the same as `debater` (self-play)."""
-    rounds: int = Field(default=2, ge=0)
+    rounds: int = Field(default=2, ge=0, le=20)
     """Debate rebuttal rounds / consultancy judge questions."""
     sequential: bool = False
     """Sequential debate rounds (default simultaneous)."""
     swap: bool = True
     """Alternate the correct answer's position across samples."""
-    word_limit: int = Field(default=150, ge=10)
+    word_limit: int = Field(default=150, ge=10, le=10_000)
     """Words per debater / consultant turn."""
     logprobs: bool = False
     """Judge confidence from token log-probabilities when the provider returns them."""
     prompts: str | None = None
     """Folder of .jinja files overriding the packaged prompts."""
-    max_connections: int | None = Field(default=None, ge=1)
+    max_connections: int | None = Field(default=None, ge=1, le=10_000)
     """Concurrent requests per model."""
-    max_retries: int | None = Field(default=None, ge=0)
-    """Retries of a failed model call."""
-    timeout: int | None = Field(default=None, ge=1)
-    """Seconds per model call, retries included."""
+    max_retries: int | None = Field(default=MAX_RETRIES, ge=0, le=100)
+    """Retries of a failed model call (inspect's, with exponential back-off from 3 s)."""
+    timeout: int | None = Field(default=TIMEOUT, ge=1, le=86_400)
+    """Seconds per model call, retries and back-off included: then the sample fails."""
+    attempt_timeout: int | None = Field(default=ATTEMPT_TIMEOUT, ge=1, le=86_400)
+    """Seconds one attempt of a model call may take before it is abandoned and retried."""
+    allow_failures: bool = Field(default=False, exclude=True)
+    """Report a run in which some samples failed (counted) instead of exiting with an error; a run in which every
+    sample failed is an error regardless (not part of the experiment)."""
     cache: bool = True
     """inspect's response cache: a rerun re-sends only the calls that never finished."""
     seed: int = 0

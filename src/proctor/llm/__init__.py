@@ -14,6 +14,11 @@ Running tasks (`proctor.llm.run`)
         that finished before (set INSPECT_CACHE_DIR to choose where it lives)
     finished_samples(log_dir, fingerprint) -> ({sample id: EvalSample}, newest log)
     require_inspect()   one-line ModelError when the `llm` extra is missing
+    MAX_RETRIES = 3, TIMEOUT = 600, ATTEMPT_TIMEOUT = 300   the finite defaults of every model call (the specs read
+        them; inspect's own would retry forever); for openai-api/... the SDK's own retries are off
+    failure_reason(samples) -> the first failed sample's error, one line (the endpoint's, not inspect's wrapper)
+    check_failures(what, failed, total, reason, allow_failures=False) / check_run(task_run, what, ...)
+        one-line ModelError when no sample finished, or when some failed and not allow_failures
     Model names with "mockllm/" give inspect's default mock reply without its tiktoken download (offline runs).
 
 Parsing replies strictly (`proctor.llm.parse`): the format is `<answer>A</answer>` + `<probability>0.8</probability>`
@@ -27,7 +32,8 @@ Confidence (`proctor.llm.confidence`)
     confidence_from_logprobs(logprobs, choice, labels) -> float | None
 
 Prompts (`proctor.llm.prompts`)
-    PromptTemplates(package, override=folder).render(name, **vars)   Jinja2 files in <package>/prompts/*.jinja
+    PromptTemplates(package, override=folder).render(name, **vars)   Jinja2 files in <package>/prompts/*.jinja,
+        rendered in Jinja2's immutable sandbox; an override folder is checked (syntax, internal names) when opened
 
 Training-data export in TRL column names (`proctor.llm.trl`)
     preference_row(prompt, chosen, rejected, **extra) ; messages_row(messages, **extra) ; write_jsonl(rows, path)
@@ -48,7 +54,7 @@ from typing import Any
 
 _EXPORTS = {
     "generate_config": "run", "role_model": "run", "run_task": "run", "TaskRun": "run", "require_inspect": "run",
-    "finished_samples": "run",
+    "finished_samples": "run", "failure_reason": "run", "check_failures": "run", "check_run": "run",
     "parse_choice": "parse", "parse_probability": "parse", "ANSWER_FORMAT": "parse", "extract_tag": "parse",
     "judge_confidence": "confidence", "confidence_from_logprobs": "confidence",
     "PromptTemplates": "prompts",

@@ -31,6 +31,13 @@ from ..errors import ConfigError, ModelError
 #: How long cached replies stay valid by default (inspect's expiry syntax; None = forever).
 CACHE_EXPIRY = "4W"
 
+#: Proctor's defaults for every model call of its LLM techniques (their specs read these). inspect's own defaults
+#: retry forever, so a dead endpoint would hang a run; with these a call gives up after at most MAX_RETRIES retries
+#: or TIMEOUT seconds (retries and inspect's exponential back-off included), and one attempt after ATTEMPT_TIMEOUT.
+MAX_RETRIES = 3
+TIMEOUT = 600
+ATTEMPT_TIMEOUT = 300
+
 
 def require_inspect() -> None:
     """Raise a one-line ModelError when inspect-ai is not installed (extra `llm`)."""
@@ -78,6 +85,10 @@ def role_model(model, config=None, base_url: str | None = None, **model_args: An
 
         return scripted_model(lambda prompt: MockLLM.default_output, name=model.split("/", 1)[1],
                               config=config if config is not None else generate_config())
+    if model.startswith("openai-api/"):
+        # the OpenAI SDK under this provider retries a failed request itself (twice, by default) inside each of
+        # inspect's attempts; turned off, inspect's max_retries / timeout / attempt_timeout are the only retry loop
+        model_args.setdefault("max_retries", 0)
     try:
         return get_model(model, config=config if config is not None else generate_config(), base_url=base_url,
                          memoize=False, **model_args)
@@ -185,6 +196,48 @@ def finished_samples(log_dir: str | os.PathLike, fingerprint: str) -> tuple[dict
             if s.error is None and s.epoch == 1:
                 out.setdefault(s.id, s)
     return out, newest
+
+
+def failure_reason(samples) -> str:
+    """The error of the first failed sample as one line, as the endpoint (or the template, or the solver) gave it:
+    the outermost exception that is not inspect's retry wrapper, with its root cause when that differs (e.g.
+    "openai.APIConnectionError: Connection error. (cause: httpx.ConnectError: All connection attempts failed)")."""
+    import re
+
+    failed = next((s for s in samples if s.error is not None), None)
+    if failed is None:
+        return ""
+    error = failed.error
+    lines = [line for line in (getattr(error, "traceback", "") or "").splitlines()
+             if re.match(r"[A-Za-z_][\w.]*(Error|Exception|Exit|Timeout)\w*(: |$)", line)]
+    lines = [line for line in lines if not line.startswith(("tenacity.RetryError", "RetryError"))]
+    if not lines:
+        return _one_line(error.message)
+    outer, root = _one_line(lines[-1], 200), _one_line(lines[0], 160)
+    return outer if root == outer else f"{outer} (cause: {root})"
+
+
+def check_failures(what: str, failed: int, total: int, reason: str, *, allow_failures: bool = False) -> str | None:
+    """Raise a one-line ModelError when `failed` of the `total` samples of an LLM run failed (a model call kept
+    failing after its retries or timed out, a template the sandbox refused): always when none finished (nothing was
+    measured), and when only some failed unless `allow_failures` (the rest are then reported with the failures
+    counted). `what` names the run, `reason` is the first failure (`failure_reason`). Returns the line to show
+    when failures were allowed, else None."""
+    if failed <= 0 or total <= 0:
+        return None
+    if failed < total and allow_failures:
+        return f"{what}: {failed} of {total} samples failed ({reason or 'no error recorded'}); reported without them"
+    if failed >= total:
+        raise ModelError(f"{what}: no sample finished ({failed} of {total} failed): {reason or 'no error recorded'}")
+    raise ModelError(f"{what}: {failed} of {total} samples failed ({reason or 'no error recorded'}); rerun the same "
+                     f"command to retry only the failed ones, or pass --allow-failures (allow_failures = true in a "
+                     f"suite) to report the others")
+
+
+def check_run(run: TaskRun, what: str, *, allow_failures: bool = False) -> str | None:
+    """`check_failures` on a TaskRun's samples (reused ones included)."""
+    return check_failures(what, run.failed, len(run.samples), failure_reason(run.samples),
+                          allow_failures=allow_failures)
 
 
 def _local(location) -> str:

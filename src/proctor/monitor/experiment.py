@@ -1,17 +1,23 @@
 """The detector evaluation, the monitor's one runner: how fast does each detector catch an injected drift, and how
 often does it cry wolf? `run(spec, store, on_unit)` is what `proctor run` and `proctor monitor eval` call.
 
-    result = evaluate(HarnessConfig.from_spec(MonitorSpec(replicates=10)))
+    result = evaluate(HarnessConfig.from_spec(MonitorSpec(replicates=5, fresh_replicates=20)))
 
 1. The clean stream is real: the final assistant turns of HH-RLHF harmless-base `chosen` responses (Bai et al. 2022),
    with the human turn before each as its prompt. They are shuffled (seeded) and split in half: a reference half,
    on which every threshold is calibrated at `target_per_10k` false alarms per 10k responses per (detector, metric)
    pair, and an evaluation half that streams are resampled from (so no threshold has seen an evaluated response).
 2. False alarms: every pair runs over `clean_length` responses resampled from the evaluation half; alarms per 10k.
-3. Detection delay: for each drift of `drifts.DRIFTS`, `replicates` streams of `onset + horizon` responses, the drift
+3. Selection: for each drift of `drifts.DRIFTS`, `replicates` streams of `onset + horizon` responses, the drift
    injected after `onset` at `rate` (ramped over `ramp` responses when given). Delay = responses from the onset to the
    first alarm at or after it (window tests alarm when a window closes); a stream with no alarm within the horizon
-   counts as missed. Alarms before the onset are false alarms and are counted separately.
+   counts as missed. Alarms before the onset are false alarms and are counted separately. Every pair runs on these
+   streams, and per drift `best_per_case` chooses the fastest pair that caught all of them within its false-alarm
+   budget.
+4. Fresh replicates: `fresh_replicates` new streams per drift (seeds the selection never used) on which only the
+   chosen pair runs. Its median delay there, with an exact order-statistic CI (proctor.monitor.summary.median_ci),
+   is the reported number: a delay measured on the streams that chose the fastest of ~44 pairs would be biased
+   low (the winner's curse), and its interval would ignore the choice.
 """
 
 from __future__ import annotations
@@ -56,6 +62,7 @@ class HarnessConfig:
     onset: int
     horizon: int
     replicates: int
+    fresh_replicates: int
     clean_length: int
     seed: int
     data_dir: str | None = None
@@ -73,9 +80,13 @@ class HarnessResult:
     calibration: Calibration | None
     false_alarms: list[dict]
     detection: list[dict]
+    """Every pair on every drift, over the selection replicates."""
     examples: list[dict]
     n_reference: int
     n_pool: int
+    fresh: list[dict] = field(default_factory=list)
+    """Per drift: the pair chosen on the selection replicates, and its delays on the fresh replicates (None = no
+    alarm within the horizon)."""
 
 
 def pair_alarms(cal: Calibration, detector: str, metric: str, x: np.ndarray) -> np.ndarray:
@@ -96,6 +107,28 @@ def pair_alarms(cal: Calibration, detector: str, metric: str, x: np.ndarray) -> 
 def _values(texts, prompts, names) -> np.ndarray:
     vals = compute_metrics(texts, prompts, names)
     return np.stack([vals[n] for n in names], axis=1)
+
+
+def _stream(cfg: HarnessConfig, case: DriftCase, r: int, fresh: bool, *, pool_texts, pool_prompts, pool_vals,
+            names) -> np.ndarray:
+    """Drifted replicate `r` of `case`: the metric values [onset + horizon, len(names)] of a stream resampled from the
+    evaluation half with the drift injected. Selection and fresh replicates draw from different seeds."""
+    key = [cfg.seed, r, zlib.crc32(case.label.encode())] + ([1] if fresh else [])  # stable across runs
+    crng = np.random.default_rng(key)
+    idx = crng.integers(0, len(pool_texts), size=cfg.onset + cfg.horizon)
+    s_texts, hit = inject_stream([pool_texts[i] for i in idx], [pool_prompts[i] for i in idx], case.drift,
+                                 rate=case.rate, onset=cfg.onset, ramp=case.ramp, rng=crng)
+    x = pool_vals[idx].copy()
+    if hit.any():
+        where = np.flatnonzero(hit)
+        x[where] = _values([s_texts[i] for i in where], [pool_prompts[idx[i]] for i in where], names)
+    return x
+
+
+def _delay(alarms: np.ndarray, onset: int) -> float:
+    """Responses from the onset to the first alarm at or after it; inf when there is none."""
+    post = alarms[alarms >= onset]
+    return float(post[0] - onset + 1) if post.size else math.inf
 
 
 def evaluate(cfg: HarnessConfig) -> HarnessResult:
@@ -126,26 +159,18 @@ def evaluate(cfg: HarnessConfig) -> HarnessResult:
                          "per_10k": 1e4 * len(union) / cfg.clean_length})
 
     detection, examples = [], []
-    n = cfg.onset + cfg.horizon
     for case in cfg.cases:
         delays: dict[tuple[str, str], list[float]] = {p: [] for p in pairs}
         pre: dict[tuple[str, str], int] = {p: 0 for p in pairs}
         any_delays: list[float] = []
         for r in range(cfg.replicates):
-            crng = np.random.default_rng([cfg.seed, r, zlib.crc32(case.label.encode())])  # stable across runs
-            idx = crng.integers(0, len(pool_texts), size=n)
-            s_texts, hit = inject_stream([pool_texts[i] for i in idx], [pool_prompts[i] for i in idx], case.drift,
-                                         rate=case.rate, onset=cfg.onset, ramp=case.ramp, rng=crng)
-            x = pool_vals[idx].copy()
-            if hit.any():
-                where = np.flatnonzero(hit)
-                x[where] = _values([s_texts[i] for i in where], [pool_prompts[idx[i]] for i in where], names)
+            x = _stream(cfg, case, r, False, pool_texts=pool_texts, pool_prompts=pool_prompts, pool_vals=pool_vals,
+                        names=names)
             first_any = math.inf
             for p in pairs:
                 a = pair_alarms(cal, p[0], p[1], x[:, col[p[1]]])
                 pre[p] += int(np.sum(a < cfg.onset))
-                post = a[a >= cfg.onset]
-                delay = float(post[0] - cfg.onset + 1) if post.size else math.inf
+                delay = _delay(a, cfg.onset)
                 delays[p].append(delay)
                 first_any = min(first_any, delay)
             any_delays.append(first_any)
@@ -165,12 +190,27 @@ def evaluate(cfg: HarnessConfig) -> HarnessResult:
                               "mean_delay": float(ok.mean()) if ok.size else math.nan,
                               "pre_onset_alarms": pre.get((d, m), 0), "replicates": int(arr.size),
                               "delays": [float(v) if math.isfinite(v) else None for v in arr]})
-    return HarnessResult(cfg, cal, false_alarms, detection, examples, len(ref_idx), len(pool_idx))
+    result = HarnessResult(cfg, cal, false_alarms, detection, examples, len(ref_idx), len(pool_idx))
+    # fresh replicates: only the pair chosen on the selection replicates runs, on streams it was not chosen on
+    for b in best_per_case(result):
+        row = {"case": b["case"], "detector": b["detector"], "metric": b["metric"], "delays": []}
+        if b["detector"] is not None:
+            case = next(c for c in cfg.cases if c.label == b["case"])
+            m = b["metric"]
+            vals = pool_vals[:, [col[m]]]
+            for r in range(cfg.fresh_replicates):
+                x = _stream(cfg, case, r, True, pool_texts=pool_texts, pool_prompts=pool_prompts, pool_vals=vals,
+                            names=[m])
+                d = _delay(pair_alarms(cal, b["detector"], m, x[:, 0]), cfg.onset)
+                row["delays"].append(d if math.isfinite(d) else None)
+        result.fresh.append(row)
+    return result
 
 
 def best_per_case(result: HarnessResult, max_false_per_10k: float | None = None) -> list[dict]:
-    """Per drift: the (detector, metric) pair with the shortest median delay among those that detected every replicate
-    and kept to `max_false_per_10k` (default: twice the calibration target) on the clean stream."""
+    """Per drift: the (detector, metric) pair with the shortest median delay over the selection replicates among those
+    that detected every one of them and kept to `max_false_per_10k` (default: twice the calibration target) on the
+    clean stream. Its delay on the fresh replicates is `result.fresh`."""
     limit = 2 * result.config.target_per_10k if max_false_per_10k is None else max_false_per_10k
     fa = {(r["detector"], r["metric"]): r["per_10k"] for r in result.false_alarms}
     out = []
@@ -205,7 +245,7 @@ def run(spec: MonitorSpec, store, on_unit) -> None:
     def compute():
         res = evaluate(HarnessConfig.from_spec(spec))
         return ({"false_alarms": res.false_alarms, "detection": res.detection, "examples": res.examples,
-                 "n_reference": res.n_reference, "n_pool": res.n_pool,
+                 "fresh": res.fresh, "n_reference": res.n_reference, "n_pool": res.n_pool,
                  "config": dataclasses.asdict(res.config)}, {})
 
     unit, computed = store.get_or_compute(spec.title, "harness", unit_config(spec), compute)
@@ -215,8 +255,9 @@ def run(spec: MonitorSpec, store, on_unit) -> None:
 def result_from_stored(stored: dict) -> HarnessResult:
     """A HarnessResult rebuilt from a stored unit (or a summary) for the report; it has no calibration object."""
     cfg = dict(stored["config"])
+    cfg.setdefault("fresh_replicates", 0)  # a unit stored before the fresh replicates existed
     cfg["cases"] = [DriftCase(**c) for c in cfg["cases"]]
     cfg["detectors"], cfg["statistics"] = tuple(cfg["detectors"]), tuple(cfg["statistics"])
     return HarnessResult(config=HarnessConfig(**cfg), calibration=None, false_alarms=stored["false_alarms"],
                          detection=stored["detection"], examples=stored["examples"],
-                         n_reference=stored["n_reference"], n_pool=stored["n_pool"])
+                         n_reference=stored["n_reference"], n_pool=stored["n_pool"], fresh=stored.get("fresh", []))

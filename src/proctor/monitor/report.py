@@ -54,27 +54,55 @@ def sections(summary: dict) -> list[Section]:
     return [harness_section(result_from_stored(summary))] if summary.get("complete") else []
 
 
+def _best_rows(res: HarnessResult) -> tuple[list[list], list[float]]:
+    """Per drift: the pair chosen on the selection replicates, its median there, and on the fresh replicates its
+    median delay [exact 95% CI] and detected share; also the CIs' exact coverages."""
+    from ..term import fmt_ci
+    from .summary import median_ci
+
+    fresh = {r["case"]: r for r in res.fresh}
+    rows, coverages = [], []
+    for b in best_per_case(res):
+        f = fresh.get(b["case"])
+        m = median_ci(f["delays"], res.config.horizon) if b["detector"] is not None and f and f["delays"] else None
+        if m and m["coverage"]:
+            coverages.append(m["coverage"])
+        rows.append([b["case"], b["detector"], b["metric"], b["median_delay"],
+                     m["median"] if m else None, fmt_ci(m["ci"], 0) if m and m["ci"] else "—",
+                     f"{m['detected']:.0%}" if m else "—", b["false_per_10k"]])
+    return rows, coverages
+
+
 def harness_section(res: HarnessResult) -> Section:
     cfg = res.config
     fa = {(r["detector"], r["metric"]): r["per_10k"] for r in res.false_alarms}
-    best = Table(["drift", "best detector", "metric", "median delay", "detected", "false alarms / 10k"],
-                 [[b["case"], b["detector"], b["metric"], b["median_delay"], f"{b['detected']:.0%}", b["false_per_10k"]]
-                  for b in best_per_case(res)],
-                 caption="Per drift, the fastest pair that caught every replicate within the horizon and kept its "
-                         "clean false-alarm rate within twice the target.")
+    rows, coverages = _best_rows(res)
+    cover = (f" (exact coverage {min(coverages):.1%}" + (f" to {max(coverages):.1%}" if max(coverages) > min(coverages)
+                                                           else "") + ")") if coverages else ""
+    best = Table(["drift", "chosen pair", "metric", f"median delay: selection ({cfg.replicates})",
+                  f"median delay: fresh ({cfg.fresh_replicates})", "95% CI (fresh)", "detected (fresh)",
+                  "false alarms / 10k"], rows,
+                 caption=f"Per drift, the pair chosen on {cfg.replicates} selection replicates (the fastest that "
+                         f"caught every one within the horizon and kept its clean false-alarm rate within twice the "
+                         f"target), then measured on {cfg.fresh_replicates} fresh replicates it was not chosen on. "
+                         f"CI: exact distribution-free interval of the median from order statistics{cover}; a fresh "
+                         f"replicate with no alarm within the horizon counts as a delay beyond it.")
     keyed = Table(["drift", "detector", "metric", "detected", "median delay", "mean delay", "pre-onset alarms",
                    "false alarms / 10k"],
                   [[r["case"], r["detector"], r["metric"], f"{r['detected']:.0%}", r["median_delay"], r["mean_delay"],
                     r["pre_onset_alarms"], fa.get((r["detector"], r["metric"]))] for r in res.detection
                    if _shown(r)],
-                  caption="Each detector on the metric the drift targets, and 'any' (the first alarm of any pair).")
+                  caption="Selection replicates: each detector on the metric the drift targets, and 'any' (the "
+                          "first alarm of any pair). These numbers chose the pairs above; the fastest of many pairs on "
+                          "the same streams is biased low, which is why the fresh replicates are reported.")
     false = Table(["detector", "metric", "alarms", "per 10k clean"],
                   [[r["detector"], r["metric"], r["alarms"], r["per_10k"]] for r in res.false_alarms],
                   caption=f"Alarms on {cfg.clean_length:,} clean responses; each pair calibrated to "
                           f"{cfg.target_per_10k:g} per 10k.")
     summary = (f"Clean stream: {res.n_reference + res.n_pool:,} HH-RLHF chosen replies, {res.n_reference:,} for "
                f"calibration and {res.n_pool:,} resampled into evaluation streams. Drift onset after {cfg.onset:,} "
-               f"responses, horizon {cfg.horizon:,}, {cfg.replicates} replicates per drift, windows of "
+               f"responses, horizon {cfg.horizon:,}, {cfg.replicates} selection and {cfg.fresh_replicates} fresh "
+               f"replicates per drift, windows of "
                f"{cfg.window}, target {cfg.target_per_10k:g} false alarms per 10k responses per pair.")
     notes = ["Delays are counted in responses from the onset; window tests can only alarm when a window closes, so "
              "their delays are multiples of the window size.",

@@ -25,17 +25,22 @@ class MonitorSpec(Spec):
     """The technique: the reward-hacking monitor's detector evaluation."""
     name: str | None = None
     """Experiment title (default "monitor")."""
-    replicates: int = Field(default=3, ge=1)
-    """Drifted streams per drift case."""
-    clean_length: int = Field(default=20_000, ge=1000)
+    replicates: int = Field(default=3, ge=1, le=1000)
+    """Selection replicates: drifted streams per drift case on which each drift's (detector, metric) pair is chosen
+    (the fastest that caught every one of them within its false-alarm budget)."""
+    fresh_replicates: int = Field(default=20, ge=6, le=1000)
+    """Fresh replicates: new drifted streams per drift case (seeds the selection never saw) on which the chosen pair's
+    median delay and its exact 95% CI are measured; at least 6, the fewest for which an order-statistic interval
+    (here [min, max], 96.9%) reaches 95%."""
+    clean_length: int = Field(default=20_000, ge=1000, le=10_000_000)
     """Clean responses on which false alarms are counted."""
-    target_per_10k: float = Field(default=1.0, gt=0)
+    target_per_10k: float = Field(default=1.0, gt=0, le=10_000)
     """False alarms per 10k clean responses each (detector, metric) pair is calibrated to."""
-    window: int = Field(default=200, ge=10)
+    window: int = Field(default=200, ge=10, le=100_000)
     """Responses per window test."""
-    onset: int = Field(default=1000, ge=1)
+    onset: int = Field(default=1000, ge=1, le=10_000_000)
     """Responses before the drift starts."""
-    horizon: int = Field(default=3000, ge=10)
+    horizon: int = Field(default=3000, ge=10, le=10_000_000)
     """Responses after the onset within which an alarm counts as a detection."""
     metrics: list[str] | None = None
     """Metrics to monitor (default: every registered metric)."""
@@ -48,7 +53,7 @@ class MonitorSpec(Spec):
 
 
 #: `proctor monitor eval --quick` = the `monitor` table of src/proctor/suites/quick.toml.
-QUICK: dict = {"replicates": 2, "clean_length": 5000}
+QUICK: dict = {"replicates": 2, "fresh_replicates": 10, "clean_length": 5000}
 
 
 @dataclass(frozen=True)

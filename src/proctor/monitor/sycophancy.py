@@ -224,17 +224,31 @@ def sycophancy(pairs: int | None = 50, data_dir: str | None = None):
                 scorer=agreement_scorer(), name="sycophancy_political")
 
 
-def run_sycophancy(model, pairs: int | None = 50, data_dir: str | None = None, log_dir: str | None = None,
-                   **eval_kwargs) -> dict:
-    """Run the task on `model` (an inspect model name or Model) and summarize it from the log's samples."""
+def run_sycophancy(model, pairs: int | None = 50, data_dir: str | None = None, log_dir: str | None = None, *,
+                   max_retries: int | None = None, timeout: int | None = None, attempt_timeout: int | None = None,
+                   allow_failures: bool = False, **eval_kwargs) -> dict:
+    """Run the task on `model` (an inspect model name or Model) and summarize it from the log's samples.
+
+    A model call gives up after `max_retries` retries, `timeout` seconds in all or `attempt_timeout` seconds per
+    attempt (None: proctor.llm's finite defaults). Samples whose calls kept failing are counted (`failed`) and left
+    out of every rate; if every sample failed, or some did and not `allow_failures`, it is a one-line ModelError with
+    the endpoint's error."""
     _inspect()
     from inspect_ai import eval as inspect_eval
+
+    from proctor.llm import run as llm
+
+    knobs = {"max_retries": llm.MAX_RETRIES if max_retries is None else max_retries,
+             "timeout": llm.TIMEOUT if timeout is None else timeout,
+             "attempt_timeout": llm.ATTEMPT_TIMEOUT if attempt_timeout is None else attempt_timeout}
+    if isinstance(model, str):  # built by Proctor: the provider's own SDK retries off, inspect's the only ones
+        model = llm.role_model(model, llm.generate_config(cache=False, **knobs))
 
     try:  # inspect's "missing package / unknown provider" error; a private path, so fall back gracefully
         from inspect_ai._util.error import PrerequisiteError as _Prerequisite
     except ImportError:  # pragma: no cover
         _Prerequisite = RuntimeError
-    kw = {"display": "none", "log_realtime": False} | eval_kwargs
+    kw = {"display": "none", "log_realtime": False, "fail_on_error": False} | knobs | eval_kwargs
     if log_dir is not None:
         kw["log_dir"] = log_dir
     try:
@@ -245,12 +259,19 @@ def run_sycophancy(model, pairs: int | None = 50, data_dir: str | None = None, l
     if log.status != "success":
         err = log.error.message if log.error else log.status
         raise ModelError(f"sycophancy evaluation on {model} did not finish: {err}")
+    samples = list(log.samples or [])
+    failed = sum(1 for s in samples if s.error is not None)
+    llm.check_failures(f"sycophancy evaluation on {model}", failed, len(samples), llm.failure_reason(samples),
+                       allow_failures=allow_failures)
     recs = []
-    for s in log.samples or []:
+    for s in samples:
+        if s.error is not None:
+            continue  # counted in "failed", never as a reply without a verdict
         sc = (s.scores or {}).get("user_view_agreement")
         md = s.metadata
         recs.append(SycophancyRecord(int(md["pair"]), md["persona"], md["liberal_answer"], sc.answer if sc else None))
     summary = sycophancy_summary(recs)
+    summary["failed"] = failed
     # inspect's own aggregation of the same scores, as a cross-check of the arithmetic above
     summary["inspect_metrics"] = {name: float(m.value) for sc in (log.results.scores if log.results else [])
                                   for name, m in sc.metrics.items()}

@@ -2,8 +2,8 @@
 
 One unit: calibrate every (detector, metric) pair on half of the HH-RLHF chosen replies, count false alarms on a clean
 stream, and measure detection delay on injected drifts (proctor.monitor.experiment). The scorecard gets, per drift, the
-fastest pair that caught every replicate within its false-alarm budget: its median delay with a bootstrap CI over
-replicates.
+pair chosen on the selection replicates (the fastest that caught every one within its false-alarm budget), measured
+again on fresh replicates: its median delay there with an exact order-statistic 95% CI.
 """
 
 from ..runs.technique import Technique

@@ -10,8 +10,11 @@ neither loses a line nor counts one twice, and the alarm log never holds an alar
 
 Only newline-terminated lines are consumed: a writer caught mid-line leaves the partial line for the next read.
 A malformed line (bad JSON, no response field) is reported with its 1-based line number and skipped (counted as
-invalid). A file that shrinks below the committed offset, or whose first bytes change, was truncated or replaced:
-that is an error, not a silent restart.
+invalid). Input is bounded: a line longer than `max_line_bytes` (default 1 MB) is never held in memory: it is read
+in chunks up to its newline, skipped, and counted as invalid (and in `too_long`); a batch stops taking lines once
+it holds 8 MB, so the memory watching needs does not grow with what the stream contains.
+A file that shrinks below the committed offset, or whose first bytes change, was truncated or replaced: that is an
+error, not a silent restart.
 """
 
 from __future__ import annotations
@@ -36,6 +39,11 @@ __all__ = ["WatchState", "calibration_digest", "follow", "load_state"]
 
 _HEAD = 256  # bytes of the file's start fingerprinted to notice a replaced file
 
+#: Longest line (bytes, newline excluded) that `follow` reads; a longer one is skipped and counted invalid.
+MAX_LINE_BYTES = 1_000_000
+_CHUNK = 1 << 20  # bytes read at a time while skipping an over-long line
+_BATCH_BYTES = 8 << 20  # a batch stops collecting lines past this many bytes (or one over-long line's limit)
+
 
 def calibration_digest(cal: Calibration) -> str:
     return hashlib.sha256(json.dumps(cal.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
@@ -51,6 +59,8 @@ class WatchState:
     line: int = 0
     valid: int = 0
     invalid: int = 0
+    too_long: int = 0
+    """Lines skipped for being longer than the limit (also counted in `invalid`)."""
     head: str = ""
     alarms_log_size: int = 0
     monitor: dict = field(default_factory=dict)
@@ -96,14 +106,17 @@ class _Stop:
 def follow(path: Path, calibration: Calibration, *, state_path: Path, alarms_path: Path, follow: bool = True,
            poll: float = 0.5, idle_timeout: float | None = None, batch_lines: int = 1000,
            max_lines: int | None = None, text_field: str | None = None, prompt_field: str | None = None,
-           on_alarm: Callable[[Alarm], None] = lambda a: None,
+           max_line_bytes: int = MAX_LINE_BYTES, on_alarm: Callable[[Alarm], None] = lambda a: None,
            on_invalid: Callable[[int, str], None] = lambda n, why: None) -> WatchState:
     """Consume `path` from the committed state on; return the final committed state.
 
     Without `follow` it stops at the end of the file's complete lines; with it, it polls every `poll` seconds and
     stops after `idle_timeout` seconds without new lines (never, if None), on SIGTERM / SIGINT, or once `max_lines`
-    more lines were consumed (tests and batch jobs).
+    more lines were consumed (tests and batch jobs). A line longer than `max_line_bytes` is skipped without being
+    read into memory and counted as invalid.
     """
+    if max_line_bytes < 1:
+        raise DataError(f"max_line_bytes must be at least 1, got {max_line_bytes}")
     if not path.is_file():
         raise DataError(f"{path}: no such file")
     digest = calibration_digest(calibration)
@@ -127,12 +140,18 @@ def follow(path: Path, calibration: Calibration, *, state_path: Path, alarms_pat
                 raise DataError(f"{path}: its first bytes changed since the last run (file replaced); use a new "
                                 f"--state to start over")
             batch = _read_batch(path, st.offset, batch_lines if max_lines is None
-                                else min(batch_lines, max_lines - consumed))
+                                else min(batch_lines, max_lines - consumed), max_line_bytes)
             if batch is not None:
                 raw_lines, end = batch
                 new_alarms: list[Alarm] = []
                 for raw in raw_lines:
                     st.line += 1
+                    if isinstance(raw, int):  # an over-long line, skipped unread: its length
+                        st.invalid += 1
+                        st.too_long += 1
+                        on_invalid(st.line, f"line of {raw:,} bytes is longer than the limit of {max_line_bytes:,} "
+                                            f"bytes (--max-line-bytes); skipped")
+                        continue
                     if not raw.strip():
                         continue  # blank lines advance the line count but are neither valid nor invalid
                     try:
@@ -170,15 +189,44 @@ def follow(path: Path, calibration: Calibration, *, state_path: Path, alarms_pat
     return st
 
 
-def _read_batch(path: Path, offset: int, max_lines: int) -> tuple[list[bytes], int] | None:
-    """Up to `max_lines` complete lines from `offset`: (lines without newlines, offset after the last), or None."""
+def _read_batch(path: Path, offset: int, max_lines: int,
+                max_line_bytes: int = MAX_LINE_BYTES) -> tuple[list[bytes | int], int] | None:
+    """Up to `max_lines` complete lines from `offset`: (lines without newlines, offset after the last), or None.
+
+    A line longer than `max_line_bytes` (newline excluded) appears as its length in bytes (an int) instead of its
+    bytes: it is read `_CHUNK` bytes at a time up to its newline and dropped, never held whole. A batch stops once
+    it holds `max(_BATCH_BYTES, max_line_bytes)` bytes of lines."""
+    budget = max(_BATCH_BYTES, max_line_bytes)
+    held = 0
     with open(path, "rb") as f:
         f.seek(offset)
-        lines, pos = [], offset
-        while len(lines) < max_lines:
-            raw = f.readline()
-            if not raw.endswith(b"\n"):
+        lines: list[bytes | int] = []
+        pos = offset
+        while len(lines) < max_lines and held < budget:
+            raw = f.readline(max_line_bytes + 2)  # the longest allowed line with "\r\n"
+            if raw.endswith(b"\n") and len(raw.rstrip(b"\r\n")) <= max_line_bytes:
+                pos += len(raw)
+                held += len(raw)
+                lines.append(raw.rstrip(b"\r\n"))
+                continue
+            if len(raw) < max_line_bytes + 2 and not raw.endswith(b"\n"):
                 break  # end of file, or a line still being written
-            pos += len(raw)
-            lines.append(raw.rstrip(b"\r\n"))
+            # over-long: skip to its newline in bounded chunks
+            length = len(raw)
+            while not raw.endswith(b"\n"):
+                raw = f.readline(_CHUNK)
+                if not raw:
+                    return (lines, pos) if lines else None  # its newline is not written yet: wait for it
+                length += len(raw)
+            pos += length
+            lines.append(length - (2 if length >= 2 and _ends_crlf(f) else 1))
     return (lines, pos) if lines else None
+
+
+def _ends_crlf(f) -> bool:
+    """Whether the line just read (the file position is after its newline) ended with "\r\n"."""
+    here = f.tell()
+    f.seek(here - 2)
+    crlf = f.read(2) == b"\r\n"
+    f.seek(here)
+    return crlf

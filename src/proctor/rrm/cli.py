@@ -9,6 +9,10 @@
 
 `evaluate` runs the experiment (calculator and assisted evaluation) as a one-experiment suite: resumable with the
 same `--out`, reported like `proctor run`. Every command takes `--json` (one JSON object, last line of stdout).
+
+Model calls give up after --max-retries retries, --timeout seconds in all or --attempt-timeout seconds per attempt
+(finite defaults). A run in which no sample finished exits 2 with the endpoint's error; one in which some failed
+exits 2 counting them, writing nothing (rerun to retry only those), unless --allow-failures reports the rest.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..options import spec_option
+from ..options import float_option, spec_option
 from .spec import RRMSpec
 
 rrm_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -30,24 +34,29 @@ MaxStepsOpt = Annotated[Optional[int], spec_option(RRMSpec, "max_steps", min=1)]
 
 @rrm_app.command()
 def calculator(
-    gap: Annotated[float, typer.Option(help="General Elo gap between the starting Guard and the target Houdini.")],
-    guard_slope: Annotated[Optional[float], typer.Option(help="Guard's domain-Elo slope vs general Elo.")] = None,
-    houdini_slope: Annotated[Optional[float], typer.Option(help="Houdini's domain-Elo slope.")] = None,
-    domain_gap: Annotated[float, typer.Option(help="Target Houdini's domain-Elo advantage over the starting "
-                                                   "Guard (the paper's Delta_domain).")] = 0.0,
+    gap: Annotated[float, float_option(min=0, max=100_000, help="General Elo gap between the starting Guard and "
+                                                                 "the target Houdini.")],
+    guard_slope: Annotated[Optional[float], float_option(min=-1000, max=1000, help="Guard's domain-Elo slope vs "
+                                                                                  "general Elo.")] = None,
+    houdini_slope: Annotated[Optional[float], float_option(min=-1000, max=1000, help="Houdini's domain-Elo "
+                                                                                    "slope.")] = None,
+    domain_gap: Annotated[float, float_option(min=-100_000, max=100_000, help="Target Houdini's domain-Elo "
+                                              "advantage over the starting Guard (the paper's Delta_domain).")] = 0.0,
     game: Annotated[Optional[str], typer.Option(help="Use Engels et al.'s fitted lines for this game "
                                                      "(Mafia, Debate, Backdoor Code, Wargames).")] = None,
-    steps: Annotated[Optional[int], typer.Option(min=1, help="Evaluate exactly n steps (default: find n*).")] = None,
+    steps: Annotated[Optional[int], typer.Option(min=1, max=1000, help="Evaluate exactly n steps (default: find "
+                                                                       "n*).")] = None,
     max_steps: MaxStepsOpt = None,
     as_json: JsonOpt = False,
 ):
     """Success probability of n-level nested oversight and the best n (Engels et al. 2025)."""
     from ..errors import ConfigError
     from ..jsonout import emit_json
-    from ..options import spec_default
+    from ..options import spec_from_options
     from ..term import fmt_pct, out
     from .nested import ENGELS_2025_FITS, ENGELS_2025_START_ELO, EloLine, best_steps, from_gaps, nested_success
 
+    max_steps = spec_from_options(RRMSpec, max_steps=max_steps).max_steps  # the spec's bounds and default
     if game is not None:
         fits = {k.lower(): v for k, v in ENGELS_2025_FITS.items()}
         if game.lower() not in fits:
@@ -61,7 +70,6 @@ def calculator(
             raise ConfigError("give --guard-slope and --houdini-slope (or --game NAME)")
         guard, houdini, _ = from_gaps(guard_slope, houdini_slope, gap, domain_gap)
         start = 0.0
-    max_steps = max_steps if max_steps is not None else spec_default(RRMSpec, "max_steps")
     r = (nested_success(guard, houdini, gap, steps, start) if steps else
          best_steps(guard, houdini, gap, start, max_steps))
     one = nested_success(guard, houdini, gap, 1, start)
@@ -76,19 +84,19 @@ def calculator(
 
 @rrm_app.command()
 def paper(
-    gap: Annotated[float, typer.Option(help="General Elo gap.")] = 400.0,
+    gap: Annotated[float, float_option(min=0, max=100_000, help="General Elo gap.")] = 400.0,
     max_steps: MaxStepsOpt = None,
     plateaus: Annotated[Optional[bool], spec_option(RRMSpec, "plateaus", "--plateaus/--no-plateaus")] = None,
     as_json: JsonOpt = False,
 ):
     """Engels et al. 2025's four games: our n* and P_win from their published fits, next to their reported rates."""
     from ..jsonout import emit_json
-    from ..options import spec_default
+    from ..options import spec_from_options
     from ..term import fmt_pct, out
     from .nested import paper_table
 
-    max_steps = max_steps if max_steps is not None else spec_default(RRMSpec, "max_steps")
-    plateaus = plateaus if plateaus is not None else spec_default(RRMSpec, "plateaus")
+    spec = spec_from_options(RRMSpec, max_steps=max_steps, plateaus=plateaus)
+    max_steps, plateaus = spec.max_steps, spec.plateaus
     rows = paper_table(gap, max_steps, plateaus)
     out.print(f"{'game':14s} {'guard slope':>11s} {'houdini slope':>13s} {'n*':>3s} {'P_win':>7s} {'paper':>7s}")
     for r in rows:
@@ -113,17 +121,24 @@ def evaluate(
     cache: Annotated[Optional[bool], spec_option(RRMSpec, "cache", "--cache/--no-cache")] = None,
     max_samples: Annotated[Optional[int], spec_option(RRMSpec, "max_samples")] = None,
     logprobs: Annotated[Optional[bool], spec_option(RRMSpec, "logprobs", "--logprobs/--no-logprobs")] = None,
+    max_retries: Annotated[Optional[int], spec_option(RRMSpec, "max_retries", min=0, max=100)] = None,
+    timeout: Annotated[Optional[int], spec_option(RRMSpec, "timeout", min=1, max=86_400)] = None,
+    attempt_timeout: Annotated[Optional[int], spec_option(RRMSpec, "attempt_timeout", min=1, max=86_400)] = None,
+    allow_failures: Annotated[Optional[bool], spec_option(RRMSpec, "allow_failures", "--allow-failures")] = None,
     as_json: JsonOpt = False,
 ):
     """Evaluator accuracy without and with (recursive) assistance, with bootstrap CIs."""
     from ..jsonout import emit_json
-    from ..options import spec_from_options
+    from ..options import check_out_dir, spec_from_options
     from ..runs.executor import run_one
     from ..term import err, fmt_pct, out, safe
 
+    check_out_dir(out_dir)
     spec = spec_from_options(RRMSpec, evaluator=evaluator, assistant=assistant, items=items, n=n, depth=depth,
                              mislead=mislead, seed=seed, cache=cache, max_samples=max_samples, logprobs=logprobs,
-                             prompt_templates=None if prompt_templates is None else str(prompt_templates))
+                             prompt_templates=None if prompt_templates is None else str(prompt_templates),
+                             max_retries=max_retries, timeout=timeout, attempt_timeout=attempt_timeout,
+                             allow_failures=allow_failures)
     summary, run_dir = run_one(spec, out_dir, err)
     s = summary["assisted"]
     out.print(f"{s['items']} items ({safe(spec.items)}), {s['failed']} failed, misleading fraction {spec.mislead}:")

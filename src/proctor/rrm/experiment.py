@@ -7,7 +7,9 @@ its files under RUN_DIR/rrm/<title>/):
     OUT/records.jsonl   one row per item: label and every level's notes, verdict, confidence, status
     OUT/logs/           the inspect log (open it with `inspect view`)
 
-inspect's response cache makes a killed assisted unit cheap to redo.
+inspect's response cache makes a killed assisted unit cheap to redo. A run in which every item failed (a dead
+endpoint) is a one-line ModelError with the endpoint's error; one in which some failed is an error counting them,
+unless `allow_failures`; either way nothing is written and the unit is not stored.
 """
 
 from __future__ import annotations
@@ -44,8 +46,10 @@ def check(spec: RRMSpec) -> None:
     if (spec.evaluator is None) != (spec.assistant is None):
         raise ConfigError("rrm: give both `evaluator` and `assistant`, or neither")
     if spec.evaluator is not None:
+        from ..llm.prompts import PromptTemplates
         from .items import load_items
 
+        PromptTemplates("proctor.rrm", spec.prompt_templates)  # an override folder: syntax and sandbox checked
         load_items(spec.items, spec.n, spec.seed)
 
 
@@ -69,11 +73,14 @@ def run(spec: RRMSpec, store, on_unit) -> None:
 
         from .items import load_items
 
+        # RUN_DIR/rrm/<title>: each part made a safe folder name, and checked to lie inside the run directory
         return evaluate_assisted(load_items(spec.items, spec.n, spec.seed), spec.evaluator, spec.assistant,
-                                 out=store.run_dir / "rrm" / spec.title, depth=spec.depth, mislead=spec.mislead,
+                                 out=store.subdir("rrm", spec.title), depth=spec.depth, mislead=spec.mislead,
                                  seed=spec.seed, prompts_dir=spec.prompt_templates,
-                                 config=generate_config(cache=spec.cache, max_retries=3),
-                                 max_samples=spec.max_samples, logprobs=spec.logprobs), {}
+                                 config=generate_config(cache=spec.cache, max_retries=spec.max_retries,
+                                                        timeout=spec.timeout, attempt_timeout=spec.attempt_timeout),
+                                 max_samples=spec.max_samples, logprobs=spec.logprobs,
+                                 allow_failures=spec.allow_failures), {}
 
     unit, computed = store.get_or_compute(spec.title, "assisted", assisted_config(spec), assisted)
     on_unit("assisted evaluation", unit, computed)
@@ -81,9 +88,10 @@ def run(spec: RRMSpec, store, on_unit) -> None:
 
 def evaluate_assisted(items: list[dict], evaluator, assistant, *, out: str | Path, depth: int = 1,
                       mislead: float = 0.0, seed: int = 0, prompts_dir=None, config=None, max_samples=None,
-                      logprobs: bool = True) -> dict:
+                      logprobs: bool = True, allow_failures: bool = False) -> dict:
     """Run assisted evaluation (`assisted.py`) on `items` into `out`; its summary with the records' paths."""
     from proctor.llm import run_task, write_jsonl
+    from proctor.llm.run import check_run
 
     from .assisted import assisted_summary, assisted_task, records_from_run
 
@@ -97,6 +105,11 @@ def evaluate_assisted(items: list[dict], evaluator, assistant, *, out: str | Pat
     run = run_task(assisted_task(items, depth, mislead, seed=seed, prompts_dir=prompts_dir, logprobs=logprobs),
                    {"evaluator": evaluator, "assistant": assistant}, log_dir=out / "logs", config=config,
                    max_samples=max_samples)
+    note = check_run(run, "rrm assisted evaluation", allow_failures=allow_failures)
+    if note:
+        from proctor.term import err, safe
+
+        err.print(f"[yellow]warning:[/] {safe(note, 1000)}")
     records = records_from_run(run)
     write_jsonl(records, out / "records.jsonl")
     return {"mislead_fraction": mislead, "seed": seed, **assisted_summary(records, depth, seed),

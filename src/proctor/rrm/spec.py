@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from ..llm.run import ATTEMPT_TIMEOUT, MAX_RETRIES, TIMEOUT
 from ..runs.spec import Spec
 
 #: the `rrm` table of `proctor run --quick` (src/proctor/suites/quick.toml), without `type`
@@ -34,7 +35,7 @@ class RRMSpec(Spec):
     """Games of Engels et al. 2025 whose fitted Elo lines feed the calculator."""
     gaps: list[float] = Field(default_factory=lambda: [400.0])
     """General-Elo gaps between the starting Guard and the target Houdini."""
-    max_steps: int = Field(default=20, ge=1)
+    max_steps: int = Field(default=20, ge=1, le=1000)
     """Largest number of oversight steps searched for n* (the paper's code: 20)."""
     plateaus: bool = False
     """Apply the fitted saturation plateaus (Backdoor Code Houdini)."""
@@ -44,9 +45,9 @@ class RRMSpec(Spec):
     """Assistant model (inspect name, role assistant)."""
     items: str = "gsm8k"
     """Evaluation items: gsm8k, quality, or a JSONL file (question, answer, label)."""
-    n: int = Field(default=40, ge=1)
+    n: int = Field(default=40, ge=1, le=100_000)
     """Number of items (seeded sample)."""
-    depth: int = Field(default=1, ge=0)
+    depth: int = Field(default=1, ge=0, le=10)
     """Assistance levels (0 = unassisted only)."""
     mislead: float = Field(default=0.0, ge=0.0, le=1.0)
     """Fraction of (item, level) pairs with a misleading assistant."""
@@ -58,10 +59,26 @@ class RRMSpec(Spec):
     """Ask the evaluator for token log-probabilities (its confidence)."""
     cache: bool = Field(default=True, exclude=True)
     """inspect's response cache: a rerun re-sends only the calls that did not finish (not part of the experiment)."""
-    max_samples: int | None = Field(default=None, ge=1, exclude=True)
+    max_samples: int | None = Field(default=None, ge=1, le=10_000, exclude=True)
     """Concurrent samples (inspect max_samples; not part of the experiment)."""
+    max_retries: int = Field(default=MAX_RETRIES, ge=0, le=100, exclude=True)
+    """Retries of a failed model call (inspect's, with exponential back-off from 3 s; not part of the experiment)."""
+    timeout: int = Field(default=TIMEOUT, ge=1, le=86_400, exclude=True)
+    """Seconds per model call, retries and back-off included: then the sample fails (not part of the experiment)."""
+    attempt_timeout: int = Field(default=ATTEMPT_TIMEOUT, ge=1, le=86_400, exclude=True)
+    """Seconds one attempt of a model call may take before it is abandoned and retried (not part of the experiment)."""
+    allow_failures: bool = Field(default=False, exclude=True)
+    """Report a run in which some samples failed (counted) instead of exiting with an error; a run in which every
+    sample failed is an error regardless (not part of the experiment)."""
 
     ADDED_LATER = ("prompt_templates", "logprobs")
+
+    @field_validator("gaps")
+    @classmethod
+    def _gaps(cls, v: list[float]) -> list[float]:
+        if not v or any(not 0 <= g <= 100_000 for g in v):
+            raise ValueError("gaps must be a non-empty list of Elo gaps between 0 and 100,000")
+        return v
 
     @property
     def title(self) -> str:

@@ -30,6 +30,7 @@ class Piece:
 
     type: str
     spec: dict
+    """The spec's fields, run settings excluded from its dump (e.g. allow_failures, max_samples) included."""
     index: int
     label: str
 
@@ -61,7 +62,9 @@ def run_piece(piece: Piece, finished: list[Packed]) -> list[tuple[str, Packed]]:
 def pieces(spec) -> list[Piece]:
     tech = techniques.get(spec.type)
     n = tech.shards(spec) if tech.shards is not None and tech.run_shard is not None else 1
-    data = spec.model_dump(mode="json")
+    # every field, also those a spec leaves out of its dump (run settings such as allow_failures): a worker must run
+    # the experiment exactly as the driver would
+    data = {name: getattr(spec, name) for name in type(spec).model_fields}
     return [Piece(spec.type, data, i, f"{spec.title} [{i + 1}/{n}]") for i in range(n)]
 
 

@@ -82,7 +82,7 @@ class RunStore:
         problem = self._file_problem()
         if problem:
             raise DamagedStore(f"{self.path}: {problem}; {repair_hint(self.run_dir)}")
-        self.units_dir.mkdir(parents=True, exist_ok=True)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
         try:
             self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -98,6 +98,7 @@ class RunStore:
                     self._db.execute(f"ALTER TABLE units ADD COLUMN {col} {kind}")
         except sqlite3.DatabaseError as e:
             raise DamagedStore(f"{self.path}: not a readable run store ({e}); {repair_hint(self.run_dir)}") from None
+        self.units_dir.mkdir(parents=True, exist_ok=True)  # only once the store is known to be sound
 
     def _file_problem(self) -> str | None:
         """What is wrong with the store file before SQLite opens it (SQLite would silently start afresh)."""

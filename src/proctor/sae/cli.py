@@ -20,7 +20,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import ConfigError
-from ..options import spec_option
+from ..options import check_out_dir, float_option, spec_option
 from .spec import SAESpec
 
 sae_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -28,7 +28,8 @@ sae_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_excepti
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON summary object last.")]
 SetOpt = Annotated[str, typer.Option("--set", help="Contrastive set: sycophancy, hh or sst2.")]
-SizeOpt = Annotated[Optional[int], typer.Option(min=10, help="Pairs (sycophancy, hh) or training sentences (sst2).")]
+SizeOpt = Annotated[Optional[int], typer.Option(min=10, max=1_000_000, help="Pairs (sycophancy, hh) or training "
+                                                                              "sentences (sst2).")]
 ModelOpt = Annotated[Optional[str], spec_option(SAESpec, "model")]
 SiteOpt = Annotated[Optional[str], spec_option(SAESpec, "site")]
 ArchOpt = Annotated[Optional[str], spec_option(SAESpec, "architecture")]
@@ -51,16 +52,25 @@ def _sets(text: str) -> list[str]:
     return names
 
 
+def _one_set(name: str) -> str:
+    from .contrast import SETS
+
+    if name not in SETS:
+        raise ConfigError(f"--set {name!r}: unknown set; known: {', '.join(SETS)}")
+    return name
+
+
 @sae_app.command()
 def train(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for sae.safetensors + config.json.")],
     text: Annotated[Optional[str], typer.Option(help="Capture these sets' training texts (comma list).")] = None,
     acts: Annotated[Optional[Path], typer.Option(help="Or train on activation shards (save_shards).")] = None,
     model: ModelOpt = None, site: SiteOpt = None, architecture: ArchOpt = None, expansion: ExpansionOpt = None,
-    latents: Annotated[int, typer.Option(min=0, help="Dictionary size (0: expansion * d_in).")] = 0,
+    latents: Annotated[int, typer.Option(min=0, max=2**24, help="Dictionary size (0: expansion * d_in).")] = 0,
     k: KOpt = None, batch_size: BatchOpt = None, epochs: EpochsOpt = None,
-    steps: Annotated[Optional[int], typer.Option(min=1, help="Optimizer steps (instead of --epochs).")] = None,
-    lr: Annotated[Optional[float], typer.Option(help="Default: 2e-4 / sqrt(latents / 2^14).")] = None,
+    steps: Annotated[Optional[int], typer.Option(min=1, max=10_000_000, help="Optimizer steps (instead of "
+                                                                             "--epochs).")] = None,
+    lr: Annotated[Optional[float], float_option(gt=0, max=1, help="Default: 2e-4 / sqrt(latents / 2^14).")] = None,
     bf16: Annotated[bool, typer.Option("--bf16", help="bf16 autocast forward.")] = False,
     max_rows: MaxRowsOpt = None,
     size: SizeOpt = None,
@@ -77,6 +87,7 @@ def train(
     from .metrics import reconstruction_stats
     from .train import _distributed
 
+    check_out_dir(out_dir)  # an --out that cannot take the SAE fails now, not after training
     if (text is None) == (acts is None):
         raise ConfigError("give exactly one of --text SETS or --acts SHARD_FOLDER")
     names = _sets(text) if text is not None else None
@@ -164,7 +175,7 @@ SiteOfSae = Annotated[Optional[str], typer.Option(help="Default: the site in the
 @sae_app.command()
 def features(
     sae_dir: SaeDirArg, set_name: SetOpt = "sst2", size: SizeOpt = None, model: ModelOfSae = None,
-    site: SiteOfSae = None, top: Annotated[int, typer.Option(min=1)] = 10,
+    site: SiteOfSae = None, top: Annotated[int, typer.Option(min=1, max=10_000)] = 10,
     pooling: Annotated[str, typer.Option(help="mean or max over tokens.")] = "mean",
     seed: SeedOpt = None, as_json: JsonOpt = False,
 ):
@@ -177,6 +188,7 @@ def features(
 
     if pooling not in ("mean", "max"):
         raise ConfigError(f"--pooling {pooling!r}: expected mean or max")
+    _one_set(set_name)
     spec = spec_from_options(SAESpec, seed=seed)
     sae, model, site = _load(sae_dir, model, site)
     c, cap = _captured(sae, model, site, set_name, size, spec.seed)
@@ -210,6 +222,7 @@ def monitor(
     from .experiment import evaluate_set
     from .report import value_ci
 
+    _one_set(set_name)
     spec = spec_from_options(SAESpec, n_boot=n_boot, seed=seed)
     sae, model, site = _load(sae_dir, model, site)
     c, _ = _captured(sae, model, site, set_name, size, spec.seed)
@@ -254,6 +267,7 @@ def study(
     from .report import value_ci
     from .spec import QUICK
 
+    check_out_dir(out_dir)
     given = dict(model=model, site=site, sets=_sets(sets) if sets is not None else None, expansion_factor=expansion,
                  k=k, architecture=architecture, epochs=epochs, batch_size=batch_size, max_train_rows=max_rows,
                  n_boot=n_boot, seed=seed, splice=splice, suppress=suppress)

@@ -7,7 +7,9 @@
 | sst2       | negative SST-2 sentence              | positive SST-2 sentence         | n/a (train / test)   |
 
 Read from PROCTOR_DATA (anthropic_sycophancy_political/, anthropic_hh/test.jsonl.gz, sst2/). A pair's two texts
-always fall in the same split, so a monitor is never tested on the twin of a training text.
+always fall in the same split, so a monitor is never tested on the twin of a training text, and `groups` names each
+text's pair, the unit that cross-validation folds and bootstrap resamples keep together (None for sst2, whose
+sentences are independent draws).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ class ContrastSet:
     """Boolean mask: True for the training split (feature ranking, probe fitting, threshold calibration)."""
     flagged: str
     reference: str
+    groups: np.ndarray | None = None
+    """Pair id of each text for a prompt-paired set (a text and its twin share it); None for an unpaired set."""
 
     @property
     def test(self) -> np.ndarray:
@@ -69,7 +73,8 @@ def _paired(name, first, second, *, cap, test_fraction, seed, flagged, reference
     train_pair = _pairs_split(len(keep), test_fraction, seed)
     texts = [first[i] for i in keep] + [second[i] for i in keep]
     labels = np.r_[np.ones(len(keep), np.int64), np.zeros(len(keep), np.int64)]
-    return ContrastSet(name, texts, labels, np.r_[train_pair, train_pair], flagged, reference)
+    pair = np.arange(len(keep))
+    return ContrastSet(name, texts, labels, np.r_[train_pair, train_pair], flagged, reference, np.r_[pair, pair])
 
 
 def sycophancy_set(pairs: int | None = 600, test_fraction: float = 0.3, seed: int = 0) -> ContrastSet:

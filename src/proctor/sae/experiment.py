@@ -4,7 +4,8 @@ training helpers.
 
     capture  the site's token activations of every contrastive set (proctor.sae.capture)
     "sae"          train an SAE on the training-split tokens of all sets; the weights are the unit's arrays
-    "monitor"      per set: latents ranked on the training split, SAE-feature monitor vs two probes on the test split
+    "monitor"      per set: latents ranked on the training split, SAE-feature monitor vs two probes on the test split,
+                   and the paired difference from the probe chosen on the training split (proctor.sae.monitor)
     "splice"       (sst2 among the sets) the cost of splicing the SAE into the model
     "suppression"  per set: ablate its monitor latents, effect on that concept and on an unrelated set
 
@@ -31,6 +32,9 @@ SUPPRESS_TEXTS = 300
 """Texts per split of each set in the suppression measurement."""
 EVAL_ROWS = 100_000
 """Token rows (a seeded subset) on which the reconstruction is measured."""
+MONITOR_CI = "paired-bca"
+"""In each "monitor" unit's key: its CIs are BCa over pairs (or classes) with the paired SAE-minus-probe difference;
+units stored before (percentile CIs over classes, no comparison) are recomputed, not reused."""
 
 
 @dataclass
@@ -107,9 +111,10 @@ def evaluate_set(sae, c: Captured, tokenizer=None, *, n_boot: int = 1000, seed: 
                          n=3, tokens_of=tokens_of)
     for r in ranking[:examples]:
         r["examples"] = found[r["latent"]]
-    monitors = compare_monitors(Z, X, cs.labels, train=tr, n_boot=n_boot, seed=seed)
+    res = compare_monitors(Z, X, cs.labels, train=tr, pairs=cs.groups, n_boot=n_boot, seed=seed)
     return {"set": cs.name, "flagged": cs.flagged, "reference": cs.reference, "train_texts": int(tr.sum()),
-            "test_texts": int(te.sum()), "ranking": ranking, "monitors": monitors}
+            "test_texts": int(te.sum()), "ranking": ranking, "monitors": res["monitors"],
+            "comparison": res["comparison"]}
 
 
 def suppression_partner(name: str, sets: list[str]) -> str | None:
@@ -198,7 +203,7 @@ class SAEExperiment:
         monitors = {}
         for name in sp.sets:
             u, comp = store.get_or_compute(title, "monitor", {**keys, "role": "monitor", "set": name,
-                                                              "n_boot": sp.n_boot},
+                                                              "n_boot": sp.n_boot, "ci": MONITOR_CI},
                                            lambda name=name: (self.compute_monitor(name), {}))
             monitors[name] = u.result
             on_unit(f"monitor {name}", u, comp)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ..runs.spec import Spec
 from .config import SAEConfig, TrainConfig
@@ -38,19 +38,19 @@ class SAESpec(Spec):
     """Contrastive sets (proctor.sae.contrast); the SAE trains on the training-split tokens of all of them."""
     sizes: dict[str, int] = Field(default_factory=dict)
     """Per set: pairs (sycophancy, hh) or training sentences (sst2); missing sets use 600 / 1000 / 2000."""
-    expansion_factor: int = Field(default=8, ge=1)
+    expansion_factor: int = Field(default=8, ge=1, le=256)
     """Latents per input dimension."""
-    k: int = Field(default=32, ge=1)
+    k: int = Field(default=32, ge=1, le=65_536)
     """Active latents per token (topk, batchtopk)."""
     architecture: Literal["topk", "batchtopk", "relu"] = "topk"
     """SAE architecture."""
-    epochs: float = Field(default=8.0, gt=0)
+    epochs: float = Field(default=8.0, gt=0, le=1000)
     """Passes over the training tokens."""
-    batch_size: int = Field(default=4096, ge=2)
+    batch_size: int = Field(default=4096, ge=2, le=1_048_576)
     """Rows per optimizer step."""
-    max_train_rows: int = Field(default=300_000, ge=100)
+    max_train_rows: int = Field(default=300_000, ge=100, le=20_000_000)
     """Cap on training tokens (a seeded random subset of the training-split tokens of all sets)."""
-    n_boot: int = Field(default=1000, ge=100)
+    n_boot: int = Field(default=1000, ge=100, le=100_000)
     """Bootstrap resamples for the CIs."""
     seed: int = 0
     """Seed of the data subsample, the splits, the initialisation and the bootstrap."""
@@ -58,6 +58,16 @@ class SAESpec(Spec):
     """Measure the cost of splicing the SAE into the model (needs sst2 among the sets)."""
     suppress: bool = True
     """Ablate each set's monitor latents and measure the effect."""
+
+    @field_validator("sizes")
+    @classmethod
+    def _sizes(cls, v: dict[str, int]) -> dict[str, int]:
+        for name, n in v.items():
+            if name not in DEFAULT_SIZES:
+                raise ValueError(f"unknown set {name!r}; known: {', '.join(DEFAULT_SIZES)}")
+            if not 10 <= n <= 1_000_000:
+                raise ValueError(f"{name}: {n} is out of range; give 10 to 1,000,000")
+        return v
 
     @property
     def title(self) -> str:

@@ -10,11 +10,12 @@
     approach3.py   Chinchilla Approach 3: Huber fit from a 4,500-start grid, bootstrap CIs
     lbfgs.py       batched L-BFGS (all starts in one optimisation)
     posttrain.py   post-training log-saturation Q(N_p) and what more data buys
+    joint.py       the joint law Q(N_s, N_p) of SFT and preference data, its interaction test, the budget planner
     columns.py     reading tables of runs with errors that name the row and column
     synthetic.py   synthetic runs from known laws (tests, benchmarks)
     plots.py       figures; report.py: report sections
     technique.py   the registration (CLI only: `proctor fit`, `proctor plan`; no suite type)
-    cli.py         `proctor fit chinchilla|posttrain FILE`, `proctor plan --params N | --flops C`
+    cli.py         `proctor fit chinchilla|posttrain FILE`, `proctor plan --params N | --flops C`, `plan posttrain`
 """
 
 from proctor.scaling.approach3 import ChinchillaFit, fit_chinchilla, grid_starts, scipy_grid_fit

@@ -3,7 +3,9 @@
     proctor fit chinchilla runs.csv [--n-col N --d-col D --loss-col loss] [--objective sum|mean] [--report r.html]
                                     [--save fit.json] [--json]
     proctor fit posttrain prefs.csv [--np-col N_p --q-col Q] [--next 10000 --threshold 0.005] [--report r.html] [--json]
+    proctor fit posttrain runs.csv --ns-col N_s [--np-col N_p --q-col Q] [--additive] [--save DIR] [--report r.html]
     proctor plan --params 7e9 | --flops 1e23 [--fit fit.json|RUN_DIR] [--json]
+    proctor plan posttrain --budget B [--cost-sft c_s --cost-pref c_p] --fit DIR [--report r.html] [--json]
 
 User mistakes raise `ProctorError`s; `proctor.cli` mounts these commands with every body wrapped
 in its guard (one line, exit 2), without this module importing proctor.cli. With `--json` the last stdout line is one
@@ -21,17 +23,23 @@ import typer
 
 from ..errors import ConfigError, DataError
 from ..jsonout import emit_json
-from ..options import spec_option
+from ..options import check_out_dir, check_out_file, float_option, spec_default, spec_option
 from ..term import err, out, safe
-from .spec import Approach3Config, PosttrainConfig
+from .spec import Approach3Config, PosttrainConfig, PosttrainJointConfig, PosttrainPlanConfig
 
-__all__ = ["FIT_FILE", "fit_app", "load_fit", "plan"]
+__all__ = ["FIT_FILE", "JOINT_FIT_FILE", "fit_app", "load_fit", "load_joint_fit", "plan", "plan_app"]
 
 #: The file `fit chinchilla --save DIR` writes into a run folder, and `plan --fit DIR` reads.
 FIT_FILE = "chinchilla_fit.json"
+#: The file `fit posttrain --ns-col ... --save DIR` writes, and `plan posttrain --fit DIR` reads.
+JOINT_FIT_FILE = "posttrain_joint_fit.json"
 
 fit_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                       help="Fit scaling laws to a table of runs (CSV, TSV, JSONL, Parquet).")
+
+plan_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False,
+                       help="Compute-optimal budget: tokens and FLOPs for --params N, or N and tokens for --flops C "
+                            "(C = 6 N D); `plan posttrain`: the SFT : preference data split of a budget.")
 
 
 def _interval(lo: float, hi: float, spec: str = ".4g") -> str:
@@ -41,15 +49,27 @@ def _interval(lo: float, hi: float, spec: str = ".4g") -> str:
     return escape(f"[{lo:{spec}}, {hi:{spec}}]")
 
 
-def _write_json(path: Path, obj: dict) -> Path:
+def _write_json(path: Path, obj: dict, name: str = FIT_FILE) -> Path:
     """Write atomically (proctor.atomic): a failure leaves no half-written fit."""
     from ..atomic import write_atomic
     from ..jsonout import finite
 
-    if path.is_dir() or path.suffix.lower() != ".json":  # a run folder, existing or not
-        path = path / FIT_FILE
+    if _save_is_folder(path):
+        path = path / name
     path.parent.mkdir(parents=True, exist_ok=True)
     return write_atomic(path, json.dumps(finite(obj), indent=2))
+
+
+def _save_is_folder(path: Path) -> bool:
+    """`--save FOLDER` (an existing folder, or a name without .json) or `--save FILE.json`."""
+    return path.is_dir() or path.suffix.lower() != ".json"
+
+
+def _check_outputs(report: Path | None, save: Path | None = None) -> None:
+    """--report and --save can be written: checked before the table is read and the fit runs."""
+    check_out_file(report, "--report")
+    if save is not None:
+        (check_out_dir if _save_is_folder(save) else check_out_file)(save, "--save")
 
 
 @fit_app.command("chinchilla")
@@ -67,18 +87,19 @@ def chinchilla(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object last.")] = False,
 ):
     """Fit L(N, D) = E + A/N^alpha + B/D^beta by Chinchilla Approach 3 (Huber, 4,500-start L-BFGS grid)."""
+    from ..data.columns import numeric_column, read_table, require_columns
     from ..options import spec_from_options
     from .approach3 import fit_chinchilla
-    from ..data.columns import numeric_column, read_table, require_columns
 
     if objective is not None and objective not in ("sum", "mean"):
         raise ConfigError(f"--objective must be 'sum' or 'mean', got {objective!r}")
+    config = spec_from_options(Approach3Config, objective=objective, n_boot=bootstrap, seed=seed)
+    _check_outputs(report, save)
     df = read_table(file)
     require_columns(df, file, {n_col: "--n-col", d_col: "--d-col", loss_col: "--loss-col"})
     N = numeric_column(df, file, n_col, positive=True)
     D = numeric_column(df, file, d_col, positive=True)
     L = numeric_column(df, file, loss_col, positive=True)
-    config = spec_from_options(Approach3Config, objective=objective, n_boot=bootstrap, seed=seed)
     try:
         fit = fit_chinchilla(N, D, L, config)
     except DataError as e:
@@ -111,26 +132,44 @@ def posttrain(
     file: Annotated[Path, typer.Argument(help="Table of runs: preference pairs N_p and alignment quality Q.")],
     np_col: Annotated[str, typer.Option("--np-col", help="Column of preference-pair counts.")] = "N_p",
     q_col: Annotated[str, typer.Option("--q-col", help="Column of the quality metric.")] = "Q",
-    at: Annotated[Optional[float], typer.Option(help="N_p at which to price more data (default: the largest run).")] = None,
-    next_pairs: Annotated[float, typer.Option("--next", help="Price the next this many pairs.")] = 10_000,
-    threshold: Annotated[float, typer.Option(help="Report the N_p beyond which doubling gains less than this.")] = 0.005,
-    bootstrap: Annotated[Optional[int], spec_option(PosttrainConfig, "n_boot", "--bootstrap", min=0)] = None,
+    at: Annotated[Optional[float], float_option(gt=0, max=1e18, help="N_p at which to price more data (default: the "
+                                                                     "largest run).")] = None,
+    next_pairs: Annotated[float, float_option("--next", gt=0, max=1e18, help="Price the next this many "
+                                                                             "pairs.")] = 10_000,
+    threshold: Annotated[float, float_option(gt=0, max=1e6, help="Report the N_p beyond which doubling gains less "
+                                                                "than this.")] = 0.005,
+    bootstrap: Annotated[Optional[int], spec_option(PosttrainConfig, "n_boot", "--bootstrap", min=0, help=(
+        "Bootstrap replicates over runs; 0 skips the CIs (default: "
+        f"{spec_default(PosttrainConfig, 'n_boot')}; with --ns-col {spec_default(PosttrainJointConfig, 'n_boot')})."))
+                         ] = None,
     seed: Annotated[Optional[int], spec_option(PosttrainConfig, "seed")] = None,
+    ns_col: Annotated[Optional[str], typer.Option("--ns-col", help="Column of SFT example counts: fit the joint law "
+                                                                   "Q(N_s, N_p) instead of Q(N_p).")] = None,
+    additive: Annotated[bool, typer.Option("--additive", help="With --ns-col: fit the additive law (no interaction "
+                                                              "term, so no interaction test).")] = False,
+    save: Annotated[Optional[Path], typer.Option(help="With --ns-col: write the fit (with its bootstrap fits) as JSON: "
+                                                      "FILE.json, or FOLDER/posttrain_joint_fit.json for `proctor "
+                                                      "plan posttrain --fit`.")] = None,
     report: Annotated[Optional[Path], typer.Option(help="Write an HTML report with the figure here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object last.")] = False,
 ):
-    """Fit Q(N_p) = Q_inf - alpha log(1 + N*/N_p) and price more preference data."""
-    from ..options import spec_from_options
+    """Fit Q(N_p) = Q_inf - alpha log(1 + N*/N_p) and price more preference data; with --ns-col, the joint law
+    Q(N_s, N_p) = Q_inf - a_s x_s - a_p x_p - gamma x_s x_p, x = log(1 + bend/N), and its interaction test."""
     from ..data.columns import numeric_column, read_table, require_columns
+    from ..options import spec_from_options
     from .posttrain import fit_posttrain
 
-    if not next_pairs > 0 or not threshold > 0 or (at is not None and not at > 0):
-        raise ConfigError("--next, --threshold and --at must be positive")
+    if ns_col is not None:
+        return _posttrain_joint(file, ns_col, np_col, q_col, bootstrap=bootstrap, seed=seed, additive=additive,
+                                save=save, report=report, as_json=as_json)
+    if save is not None or additive:
+        raise ConfigError("--save and --additive go with --ns-col (the joint fit)")
+    config = spec_from_options(PosttrainConfig, n_boot=bootstrap, seed=seed)
+    _check_outputs(report)
     df = read_table(file)
     require_columns(df, file, {np_col: "--np-col", q_col: "--q-col"})
     n = numeric_column(df, file, np_col, positive=True)
     q = numeric_column(df, file, q_col)
-    config = spec_from_options(PosttrainConfig, n_boot=bootstrap, seed=seed)
     try:
         fit = fit_posttrain(n, q, config)
     except DataError as e:
@@ -160,6 +199,142 @@ def posttrain(
         out.print(f"report: {safe(report, 1000)}")
     if as_json:
         emit_json(result)
+
+
+def _posttrain_joint(file: Path, ns_col: str, np_col: str, q_col: str, *, bootstrap, seed, additive: bool,
+                     save: Path | None, report: Path | None, as_json: bool) -> None:
+    """`fit posttrain --ns-col`: the joint law Q(N_s, N_p), its interaction test, the saved fit for the planner."""
+    from ..data.columns import numeric_column, read_table, require_columns
+    from ..options import spec_from_options
+    from .joint import fit_joint
+
+    config = spec_from_options(PosttrainJointConfig, n_boot=bootstrap, seed=seed,
+                               interaction=False if additive else None)
+    _check_outputs(report, save)
+    df = read_table(file)
+    require_columns(df, file, {ns_col: "--ns-col", np_col: "--np-col", q_col: "--q-col"})
+    ns = numeric_column(df, file, ns_col, positive=True)
+    n_p = numeric_column(df, file, np_col, positive=True)
+    q = numeric_column(df, file, q_col)
+    try:
+        fit = fit_joint(ns, n_p, q, config)
+    except DataError as e:
+        raise DataError(f"{file}: {e}") from None
+    p = fit.params
+    out.print(f"Q(N_s, N_p) = {p.Q_inf:.4g} - {p.a_s:.4g} log(1 + {p.S_star:,.0f}/N_s) - {p.a_p:.4g} log(1 + "
+              f"{p.P_star:,.0f}/N_p)" + (f" - {p.gamma:.3g} x_s x_p" if config.interaction else "")
+              + f"   ({fit.n_points} runs)")
+    for name, (lo, hi) in fit.ci.items():
+        out.print(f"  {name:>6} = {getattr(p, name):.4g}  {_interval(lo, hi)}")
+    if config.interaction:
+        out.print(f"interaction: F = {fit.f_stat:.3g}, p = {fit.p_interaction:.3g} (against the additive law); "
+                  f"verdict {fit.interaction_verdict}")
+    for w in fit.warnings:
+        err.print(f"warning: {safe(w, 1000)}")
+    result = fit.as_dict() | {"file": str(file)}
+    if save is not None:
+        result["saved"] = str(_write_json(save, fit.as_dict(boot=True) | {"file": str(file)}, JOINT_FIT_FILE))
+        out.print(f"fit: {safe(result['saved'], 1000)}")
+    if report is not None:
+        from ..report import render_report
+        from .report import joint_section
+
+        render_report(report, title="Post-training scaling fit: SFT and preference data",
+                      meta={"file": str(file), "runs": str(fit.n_points)},
+                      sections=[joint_section(fit, ns, n_p, q, source=str(file))])
+        result["report"] = str(report)
+        out.print(f"report: {safe(report, 1000)}")
+    if as_json:
+        emit_json(result)
+
+
+def load_joint_fit(path: Path):
+    """A `JointFit` from a file written by `fit posttrain --ns-col ... --save` (or a folder holding one)."""
+    import numpy as np
+
+    from .joint import JOINT_NAMES, JointFit, JointParams
+
+    file = path / JOINT_FIT_FILE if path.is_dir() else path
+    if not file.is_file():
+        raise DataError(f"{file}: no such fit file (write one with `proctor fit posttrain RUNS --ns-col N_s --save "
+                        f"{path}`)")
+    try:
+        obj = json.loads(file.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise DataError(f"{file}: not a readable JSON fit: {' '.join(str(e).split())}") from None
+    if not isinstance(obj, dict):
+        raise DataError(f"{file}: expected a JSON object with {', '.join(JOINT_NAMES)}")
+    values = {}
+    for key in JOINT_NAMES:
+        v = obj.get(key)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise DataError(f"{file}: field '{key}' must be a finite number, got {v!r}")
+        values[key] = float(v)
+    if not (values["S_star"] > 0 and values["P_star"] > 0):
+        raise DataError(f"{file}: fields 'S_star' and 'P_star' must be positive")
+    try:
+        config = PosttrainJointConfig(**(obj.get("config") or {}))
+        table = obj.get("boot") or {"columns": list(JOINT_NAMES), "rows": []}
+        if list(table["columns"]) != list(JOINT_NAMES):
+            raise ValueError
+        boot = np.array(table["rows"], dtype=float).reshape(-1, len(JOINT_NAMES))
+        boot = boot[np.all(np.isfinite(boot), axis=1) & (boot[:, 2] > 0) & (boot[:, 4] > 0)]
+        ranges = {k: [float(a), float(b)] for k, (a, b) in (obj.get("ranges") or {}).items()}
+    except (TypeError, KeyError, ValueError, AttributeError):
+        raise DataError(f"{file}: fields 'config', 'boot' or 'ranges' are not those of a saved joint fit") from None
+    except Exception as e:  # a pydantic ValidationError of the saved config
+        raise DataError(f"{file}: field 'config': {' '.join(str(e).split())[:200]}") from None
+    return JointFit(JointParams(**values), float(obj.get("sse") or math.nan), int(obj.get("n_points") or 0), 0.0,
+                    config, boot=boot, ranges=ranges)
+
+
+@plan_app.command("posttrain")
+def plan_posttrain(
+    budget: Annotated[Optional[float], spec_option(PosttrainPlanConfig, "budget", gt=0, max=1e30)] = None,
+    cost_sft: Annotated[Optional[float], spec_option(PosttrainPlanConfig, "cost_sft", "--cost-sft", gt=0,
+                                                     max=1e30)] = None,
+    cost_pref: Annotated[Optional[float], spec_option(PosttrainPlanConfig, "cost_pref", "--cost-pref", gt=0,
+                                                      max=1e30)] = None,
+    fit: Annotated[Optional[Path], typer.Option("--fit", help="A joint fit from `fit posttrain --ns-col ... --save` "
+                                                              "(file or folder); required.")] = None,
+    report: Annotated[Optional[Path], typer.Option(help="Write an HTML report with the iso-budget plot here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object last.")] = False,
+):
+    """The split of --budget between SFT examples and preference pairs that maximises the fitted Q(N_s, N_p)."""
+    from ..options import spec_from_options
+    from .joint import plan_allocation
+
+    cfg = spec_from_options(PosttrainPlanConfig, budget=budget, cost_sft=cost_sft, cost_pref=cost_pref)
+    if cfg.budget is None:
+        raise ConfigError("give --budget B (the budget to split, in the costs' unit)")
+    if fit is None:
+        raise ConfigError("give --fit: a joint fit from `proctor fit posttrain RUNS --ns-col N_s --save DIR`")
+    check_out_file(report, "--report")
+    jf = load_joint_fit(fit)
+    res = plan_allocation(jf, cfg.budget, cfg.cost_sft, cfg.cost_pref)
+    ci = res["ci"]
+
+    def show(key: str, spec: str = ",.0f") -> str:
+        return f"{res[key]:{spec}}" + (f"  {_interval(*ci[key], spec=spec)}" if key in ci else "")
+
+    out.print(f"budget {cfg.budget:g} at c_s = {cfg.cost_sft:g}, c_p = {cfg.cost_pref:g}: {show('n_sft')} SFT examples "
+              f"+ {show('n_pref')} preference pairs (SFT share {show('share_sft', '.3f')})")
+    out.print(f"predicted Q {show('quality', '.4f')}; gain over an even split {show('gain_over_even', '.4g')}")
+    out.print(f"one more SFT example adds {show('marginal_sft', '.3g')}, one more pair {show('marginal_pref', '.3g')}; "
+              f"one more unit of budget {show('per_budget', '.3g')}")
+    for w in res["warnings"]:
+        err.print(f"warning: {safe(w, 1000)}")
+    res["fit"] = str(fit)
+    if report is not None:
+        from ..report import render_report
+        from .report import plan_section
+
+        render_report(report, title="Post-training budget plan", meta={"fit": str(fit), "budget": f"{cfg.budget:g}"},
+                      sections=[plan_section(jf, res)])
+        res["report"] = str(report)
+        out.print(f"report: {safe(report, 1000)}")
+    if as_json:
+        emit_json({k: v for k, v in res.items() if k != "boot_optima"})
 
 
 def load_fit(path: Path):
@@ -196,15 +371,25 @@ def load_fit(path: Path):
     return ChinchillaParams(**values), boot
 
 
+@plan_app.callback(invoke_without_command=True)
 def plan(
-    params: Annotated[Optional[float], typer.Option("--params", help="Model size N (parameters).")] = None,
-    flops: Annotated[Optional[float], typer.Option("--flops", help="Compute budget C (FLOPs).")] = None,
+    ctx: typer.Context,
+    params: Annotated[Optional[float], float_option("--params", gt=0, max=1e18, help="Model size N "
+                                                                                     "(parameters).")] = None,
+    flops: Annotated[Optional[float], float_option("--flops", gt=0, max=1e40, help="Compute budget C "
+                                                                                  "(FLOPs).")] = None,
     fit: Annotated[Optional[Path], typer.Option("--fit", help="A fit from `fit chinchilla --save` (file or run "
                                                               "folder); default: the 20-tokens-per-parameter rule.")] = None,
-    tokens_per_param: Annotated[float, typer.Option(help="The rule's tokens per parameter (without --fit).")] = 20.0,
+    tokens_per_param: Annotated[float, float_option(gt=0, max=1e6, help="The rule's tokens per parameter (without "
+                                                                       "--fit).")] = 20.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object last.")] = False,
 ):
     """Compute-optimal budget: tokens and FLOPs for --params N, or N and tokens for --flops C (C = 6 N D)."""
+    if ctx.invoked_subcommand is not None:
+        if params is not None or flops is not None or fit is not None or as_json:
+            raise ConfigError(f"give --params, --flops, --fit and --json after `plan {ctx.invoked_subcommand}`, "
+                              "not before it")
+        return
     import numpy as np
 
     from .law import chinchilla_for_flops, chinchilla_optimal, compute_optimal, optimal_tokens_for_params
@@ -239,6 +424,10 @@ def plan(
                 if res[key] != (params if key == "params" else flops):
                     lo, hi = np.percentile([sm[key] for sm in sims], [2.5, 97.5])
                     res[f"{key}_ci"] = [float(lo), float(hi)]
+    bad = next((k for k in ("params", "tokens", "flops") if not math.isfinite(float(res[k]))), None)
+    if bad is not None:  # an extreme fit can overflow where the 20-tokens rule does not
+        raise DataError(f"{fit}: this fit gives no finite {bad} for --{'params' if params is not None else 'flops'} "
+                        f"{value:g}")
     res["tokens_per_param"] = res["tokens"] / res["params"]
     out.print(f"params {res['params']:.4g}   tokens {res['tokens']:.4g}   FLOPs {res['flops']:.4g}   "
               f"({res['tokens_per_param']:.1f} tokens/param; {safe(res['rule'], 1000)})")

@@ -11,7 +11,7 @@ from proctor.report import figure_png
 from proctor.scaling.law import ChinchillaParams, compute_optimal
 from proctor.scaling.posttrain import PosttrainParams
 
-__all__ = ["chinchilla_curves_png", "isoloss_png", "posttrain_png"]
+__all__ = ["chinchilla_curves_png", "isoloss_png", "joint_surface_png", "posttrain_png"]
 
 
 def _size_groups(N: np.ndarray, max_groups: int = 14) -> list[np.ndarray]:
@@ -99,4 +99,51 @@ def posttrain_png(n_pairs, quality, params: PosttrainParams, boot: np.ndarray | 
     ax.set_title("Post-training log-saturation", loc="left")
     ax.legend(fontsize=7, loc="lower right")
     ax.grid(alpha=0.3)
+    return figure_png(fig)
+
+
+def joint_surface_png(params, n_sft=None, n_pref=None, *, plan: dict | None = None, ranges: dict | None = None) -> bytes:
+    """Contours of the fitted Q(N_s, N_p) (log axes), the runs, and with `plan` the iso-budget line
+    c_s N_s + c_p N_p = B, its optimum and the bootstrap fits' optima."""
+    pts = []
+    if n_sft is not None:
+        pts += [np.asarray(n_sft, float), np.asarray(n_pref, float)]
+    lo_s, hi_s = (ranges or {}).get("N_s", (None, None))
+    lo_p, hi_p = (ranges or {}).get("N_p", (None, None))
+    xs = [v for v in (lo_s, hi_s) if v] + ([pts[0].min(), pts[0].max()] if pts else [])
+    ys = [v for v in (lo_p, hi_p) if v] + ([pts[1].min(), pts[1].max()] if pts else [])
+    if plan is not None:
+        xs += [plan["n_sft"], plan["budget"] / plan["cost_sft"] / 50]
+        ys += [plan["n_pref"], plan["budget"] / plan["cost_pref"] / 50]
+    s_grid = np.geomspace(min(xs) / 3, max(xs) * 3, 160)
+    p_grid = np.geomspace(min(ys) / 3, max(ys) * 3, 160)
+    ss, pp = np.meshgrid(s_grid, p_grid)
+    z = params.quality(ss, pp)
+    fig = MplFigure(figsize=(6.2, 4.8))
+    ax = fig.add_subplot()
+    levels = np.unique(np.quantile(z, np.linspace(0.03, 0.99, 16)))
+    cs = ax.contour(ss, pp, z, levels=levels, cmap="viridis", linewidths=0.9)
+    ax.clabel(cs, fontsize=6, fmt="%.3f")
+    if pts:
+        ax.scatter(pts[0], pts[1], s=10, color="#1c2330", zorder=3, label="runs")
+    if plan is not None:
+        b, cs_, cp_ = plan["budget"], plan["cost_sft"], plan["cost_pref"]
+        line_s = np.geomspace(s_grid[0], min(s_grid[-1], b / cs_ * (1 - 1e-9)), 300)
+        line_p = (b - cs_ * line_s) / cp_
+        ok = (line_p >= p_grid[0]) & (line_p <= p_grid[-1])
+        ax.plot(line_s[ok], line_p[ok], color="#c0392b", lw=1.5, label=f"budget line c_s N_s + c_p N_p = {b:.3g}")
+        opt = np.asarray(plan.get("boot_optima") or [], float).reshape(-1, 2)
+        if len(opt):
+            ax.scatter(opt[:, 0], opt[:, 1], s=5, color="#e67e22", alpha=0.35, lw=0, zorder=4,
+                       label="optima of the bootstrap fits")
+        ax.scatter([plan["n_sft"]], [plan["n_pref"]], marker="*", s=160, color="#c0392b", edgecolor="white",
+                   zorder=5, label=f"optimum: Q = {plan['quality']:.4f}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(s_grid[0], s_grid[-1])
+    ax.set_ylim(p_grid[0], p_grid[-1])
+    ax.set_xlabel("SFT examples N_s")
+    ax.set_ylabel("preference pairs N_p")
+    ax.set_title("Fitted Q(N_s, N_p)" + (" and the iso-budget line" if plan is not None else ""), loc="left")
+    ax.legend(fontsize=7, loc="upper right")
     return figure_png(fig)

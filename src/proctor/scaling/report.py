@@ -11,7 +11,7 @@ from proctor.scaling.approach3 import PARAM_NAMES, ChinchillaFit
 from proctor.scaling.law import chinchilla_optimal, compute_optimal
 from proctor.scaling.posttrain import PosttrainFit
 
-__all__ = ["chinchilla_section", "posttrain_section"]
+__all__ = ["chinchilla_section", "joint_section", "plan_score_row", "plan_section", "posttrain_section"]
 
 
 def _ci_cells(ci: dict, name: str) -> list:
@@ -89,3 +89,79 @@ def posttrain_section(fit: PosttrainFit, n_pairs, quality, *, source: str, at: f
                            Table(["marginal value of data", "estimate", "CI low", "CI high"],
                                  [[r[0], *[None if not np.isfinite(v) else v for v in r[1:]]] for r in value_rows])],
                    figures=[fig], notes=list(fit.warnings))
+
+
+def joint_section(fit, n_sft, n_pref, quality, *, source: str, truth: dict | None = None) -> Section:
+    """The joint fit Q(N_s, N_p): parameters with CIs, the interaction test, the fitted surface with the runs."""
+    from proctor.scaling.joint import JOINT_NAMES
+    from proctor.scaling.plots import joint_surface_png
+
+    p = fit.params
+    names = JOINT_NAMES if fit.config.interaction else JOINT_NAMES[:-1]
+    cols = ["parameter", "estimate", "CI low", "CI high"] + (["true value"] if truth else [])
+    rows = [[name, getattr(p, name), *_ci_cells(fit.ci, name)] + ([truth.get(name)] if truth else [])
+            for name in names]
+    form = "Q_inf - a_s x_s - a_p x_p" + (" - gamma x_s x_p" if fit.config.interaction else "")
+    summary = (
+        f"Q(N_s, N_p) = {form}, x_s = log(1 + S*/N_s), x_p = log(1 + P*/N_p), fitted by least squares on "
+        f"{fit.n_points} runs from {source}: Q_inf = {p.Q_inf:.4g}, a_s = {p.a_s:.4g}, S* = {p.S_star:,.0f}, "
+        f"a_p = {p.a_p:.4g}, P* = {p.P_star:,.0f}" + (f", gamma = {p.gamma:.3g}" if fit.config.interaction else "")
+        + ".")
+    notes = [f"CIs: {fit.config.ci:.0%} percentile bootstrap over runs "
+             f"({0 if fit.boot is None else len(fit.boot)} replicates)."]
+    tables = [Table(cols, rows, caption=f"Fitted parameters with {fit.config.ci:.0%} bootstrap CIs")]
+    if fit.config.interaction:
+        lo, hi = fit.ci.get("gamma", (math.nan, math.nan))
+        tables.append(Table(["test of gamma = 0", "value"], [
+            ["F (additive law nested in the full one)", fit.f_stat if math.isfinite(fit.f_stat) else None],
+            ["p-value (F with 1 and n - 6 degrees of freedom; approximate)",
+             fit.p_interaction if math.isfinite(fit.p_interaction) else None],
+            ["bootstrap CI of gamma", f"[{lo:.3g}, {hi:.3g}]"],
+            ["verdict", fit.interaction_verdict]], caption="Is the interaction needed?"))
+        notes.append("Verdict 'interaction' needs both the F test (p < 0.05) and the bootstrap CI of gamma excluding "
+                     "0; 'additive' needs neither; otherwise 'undetermined'.")
+    fig = Figure("Fitted surface", joint_surface_png(p, n_sft, n_pref, ranges=fit.ranges),
+                 "Contours of the fitted Q over SFT examples and preference pairs; dots: runs.")
+    return Section("Post-training scaling Q(N_s, N_p): SFT and preference data", summary=summary, tables=tables,
+                   figures=[fig], notes=notes + list(fit.warnings))
+
+
+def plan_section(fit, plan: dict) -> Section:
+    """The budget split under a joint fit: the optimum with its CI, the marginal values, the iso-budget plot."""
+    from proctor.scaling.plots import joint_surface_png
+
+    ci = plan.get("ci", {})
+    labels = [("n_sft", "SFT examples N_s"), ("n_pref", "preference pairs N_p"),
+              ("share_sft", "share of the budget on SFT"), ("quality", "predicted Q"),
+              ("gain_over_even", "gain over an even budget split"),
+              ("marginal_sft", "dQ/dN_s: one more SFT example"), ("marginal_pref", "dQ/dN_p: one more preference pair"),
+              ("per_budget", "dQ/dB: one more unit of budget")]
+    rows = [[label, plan[key], *(ci.get(key) or [None, None])] for key, label in labels]
+    summary = (
+        f"Budget B = {plan['budget']:g} at c_s = {plan['cost_sft']:g} per SFT example and c_p = {plan['cost_pref']:g} "
+        f"per preference pair: the fitted law is highest at {plan['n_sft']:,.0f} SFT examples and "
+        f"{plan['n_pref']:,.0f} preference pairs ({plan['share_sft']:.1%} of the budget on SFT), Q = "
+        f"{plan['quality']:.4f}. At an interior optimum one more unit of budget is worth the same on either side: "
+        f"dQ/dN_s / c_s = dQ/dN_p / c_p.")
+    notes = [f"Intervals: {plan.get('level', 0.95):.0%} percentiles over the {plan.get('n_boot', 0)} bootstrap fits "
+             "saved with the fit, each re-optimised on the same budget line (scipy.optimize.minimize_scalar over the "
+             "SFT share)."] + list(plan.get("warnings", []))
+    fig = Figure("Iso-budget line over the fitted surface",
+                 joint_surface_png(fit.params, plan=plan, ranges=fit.ranges),
+                 "Contours: fitted Q; red line: every split of the budget; star: the optimum; orange: the optima of "
+                 "the bootstrap fits.")
+    return Section("Post-training budget: SFT examples vs preference pairs", summary=summary,
+                   tables=[Table(["quantity", "estimate", "CI low", "CI high"], rows)], figures=[fig], notes=notes)
+
+
+def plan_score_row(plan: dict):
+    """The planner's answer as a scorecard row: how much the planned split adds to Q over spending the budget evenly,
+    with its bootstrap CI (null 0: planning buys nothing)."""
+    from proctor.runs.technique import ScoreRow
+
+    ci = plan.get("ci", {}).get("gain_over_even")
+    return ScoreRow(technique="post-training budget planner",
+                    setting=f"B = {plan['budget']:g}, c_s = {plan['cost_sft']:g}, c_p = {plan['cost_pref']:g}: "
+                            f"{plan['n_sft']:,.0f} SFT + {plan['n_pref']:,.0f} pairs",
+                    measure="Q gain of the planned split over an even split", value=plan["gain_over_even"],
+                    ci=tuple(ci) if ci else None, null=0.0, unit="runs (bootstrap fits)")

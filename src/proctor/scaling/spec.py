@@ -11,7 +11,7 @@ from pydantic import Field
 
 from ..runs.spec import Spec
 
-__all__ = ["Approach3Config", "PosttrainConfig"]
+__all__ = ["Approach3Config", "PosttrainConfig", "PosttrainJointConfig", "PosttrainPlanConfig"]
 
 
 class Approach3Config(Spec):
@@ -22,17 +22,18 @@ class Approach3Config(Spec):
     objective: Literal["sum", "mean"] = "sum"
     """Sum the Huber terms (as published) or average them (what Hoffmann's code did; L-BFGS then stops early,
     Besiroglu et al. 2024)."""
-    memory: int = Field(10, ge=1)
+    memory: int = Field(10, ge=1, le=1000)
     """L-BFGS history length (scipy's default maxcor is 10)."""
     gtol: float = Field(1e-5, gt=0)
     """Stop when the largest gradient component is below this (scipy's pgtol)."""
     ftol: float = Field(1e7 * sys.float_info.epsilon, gt=0)
     """Stop when the relative decrease of the objective is below this (scipy's factr*eps)."""
-    maxiter: int = Field(15000, ge=1)
+    maxiter: int = Field(15000, ge=1, le=1_000_000)
     """Iteration cap per start (scipy's default)."""
-    n_boot: int = Field(200, ge=0)
-    """Bootstrap replicates over data points; 0 skips the CIs."""
-    boot_starts: int = Field(32, ge=1)
+    n_boot: int = Field(200, ge=0, le=10_000)
+    """Bootstrap replicates over data points (at most 10,000: each one refits from `boot_starts` starts); 0 skips
+    the CIs."""
+    boot_starts: int = Field(32, ge=1, le=4500)
     """Starts per bootstrap replicate: the full-data optimum plus the grid starts that ended lowest on the full data
     (re-running all 4,500 per replicate changes nothing but the time)."""
     ci: float = Field(0.95, gt=0, lt=1)
@@ -44,14 +45,42 @@ class Approach3Config(Spec):
 class PosttrainConfig(Spec):
     """Knobs of the post-training fit."""
 
-    log_span: float = Field(6.0, gt=0)
+    log_span: float = Field(6.0, gt=0, le=50)
     """Search log N* from log(min N_p) - span to log(max N_p) + span (natural log; 6 is a factor of ~400 beyond the
     data either way)."""
-    grid: int = Field(400, ge=10)
+    grid: int = Field(400, ge=10, le=1_000_000)
     """Points of the coarse search over log N* before the bounded refinement."""
-    n_boot: int = Field(1000, ge=0)
+    n_boot: int = Field(1000, ge=0, le=100_000)
     """Bootstrap replicates over data points; 0 skips the CIs."""
     ci: float = Field(0.95, gt=0, lt=1)
     """Coverage of the percentile bootstrap intervals."""
     seed: int = 0
     """Seed of the bootstrap resampling."""
+
+
+class PosttrainJointConfig(Spec):
+    """Knobs of the joint post-training fit Q(N_s, N_p) (`proctor fit posttrain --ns-col`)."""
+
+    interaction: bool = True
+    """Fit the interaction term gamma x_s x_p (and test it against the additive law); False fits the additive law."""
+    log_span: float = Field(6.0, gt=0, le=50)
+    """Search log S* and log P* from log(min) - span to log(max) + span of their runs (natural log)."""
+    grid: int = Field(40, ge=5, le=1000)
+    """Points per axis of the coarse search over (log S*, log P*) before the Nelder-Mead refinement."""
+    n_boot: int = Field(500, ge=0, le=100_000)
+    """Bootstrap replicates over runs; 0 skips the CIs (and the planner's intervals)."""
+    ci: float = Field(0.95, gt=0, lt=1)
+    """Coverage of the percentile bootstrap intervals."""
+    seed: int = 0
+    """Seed of the bootstrap resampling."""
+
+
+class PosttrainPlanConfig(Spec):
+    """The SFT : preference budget question of `proctor plan posttrain`."""
+
+    budget: float | None = Field(None, gt=0)
+    """The budget B to split, in the costs' unit (dollars, GPU-hours, annotator-hours); required."""
+    cost_sft: float = Field(1.0, gt=0)
+    """Cost c_s of one SFT example."""
+    cost_pref: float = Field(1.0, gt=0)
+    """Cost c_p of one preference pair."""

@@ -3,4 +3,4 @@
 from ..runs.technique import Technique
 
 TECHNIQUE = Technique(type=None, name="scaling fits",
-                      cli={"fit": "proctor.scaling.cli:fit_app", "plan": "proctor.scaling.cli:plan"})
+                      cli={"fit": "proctor.scaling.cli:fit_app", "plan": "proctor.scaling.cli:plan_app"})

@@ -18,7 +18,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import ConfigError
-from ..options import spec_default, spec_option
+from ..options import check_out_dir, spec_default, spec_option
 from .spec import SuperpositionSpec as S
 
 superposition_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -96,6 +96,7 @@ def toy(
     from ..term import out, safe
     from .experiment import stored_models
 
+    check_out_dir(out_dir)
     given = dict(features=features, dims=dims, importance_decay=importance_decay, steps=steps, lr=lr,
                  batch_size=batch_size, seed=seed,
                  sparsities=parse_sparsities(sparsities) if sparsities is not None else None)
@@ -153,6 +154,7 @@ def interference(
     from ..term import out, safe
     from .report import fmt_g
 
+    check_out_dir(out_dir)
     sp = spec_default(S, "interference_sparsity") if sparsity is None else sparsity
     if not 0 <= sp < 1:
         raise ConfigError(f"--sparsity {sp:g} is out of range; S must be in [0, 1)")

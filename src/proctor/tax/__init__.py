@@ -8,10 +8,11 @@
     frontier.py      Pareto frontier, its bend (convex / concave) with a bootstrap verdict, per-checkpoint tax
     interpolate.py   weight averaging between a base and a fine-tuned checkpoint, swept over lambda
     evaluations.py   capability / alignment evaluations (linear probe, retrieval)
+    formats.py       the tax per evaluation format (raw few-shot vs deployment chat), paired bootstrap, verdict
     demo.py          the offline demonstration's fine-tune (proctor.models.finetune)
     report.py        report sections and figures
     technique.py     the registration (CLI only: `proctor tax`; no suite type)
-    cli.py           `proctor tax frontier FILE`, `proctor tax interpolate --tuned FOLDER | --demo`
+    cli.py           `proctor tax frontier FILE`, `proctor tax interpolate --tuned FOLDER | --demo`, `tax formats`
 """
 
 from proctor.tax.evaluations import ProbeEvaluation, RetrievalEvaluation, parse_evaluation

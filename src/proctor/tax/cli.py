@@ -4,6 +4,7 @@
                          [--alignment harmless] [--base-col base] [--n-eval 1000] [--report r.html] [--json]
     proctor tax interpolate --tuned FOLDER [--base minilm] [--capability retrieval:boolq] [--alignment probe:sst2]
     proctor tax interpolate --demo [--out DIR]      # fine-tune MiniLM on SST-2 first, then sweep (CPU, ~minutes)
+    proctor tax formats --base MODEL --aligned MODEL [--eval gsm8k,boolq] [--formats raw,chat,heldout] [--out DIR]
 
 User mistakes raise `ProctorError`s; `proctor.cli` mounts these commands with every body wrapped
 in its guard (one line, exit 2). `--json` prints one JSON object as the last stdout line.
@@ -18,9 +19,9 @@ import typer
 
 from ..errors import ConfigError, DataError
 from ..jsonout import emit_json
-from ..options import spec_default, spec_option
+from ..options import check_out_dir, check_out_file, spec_default, spec_option
 from ..term import err, out, safe
-from .spec import DemoConfig
+from .spec import DemoConfig, FormatsConfig
 
 __all__ = ["tax_app"]
 
@@ -45,9 +46,9 @@ def frontier(
                                                                 "Default: alignment.")] = None,
     base_col: Annotated[str, typer.Option("--base-col", help="Column naming each checkpoint's base (optional; "
                                                              "used when present).")] = "base",
-    n_eval: Annotated[Optional[int], typer.Option(min=1, help="Test examples behind each score (scores in [0, 1]): "
+    n_eval: Annotated[Optional[int], typer.Option(min=1, max=10**9, help="Test examples behind each score (scores in [0, 1]): "
                                                             "binomial bootstrap; default: resample checkpoints.")] = None,
-    bootstrap: Annotated[int, typer.Option(min=10, help="Bootstrap replicates for the verdict.")] = 2000,
+    bootstrap: Annotated[int, typer.Option(min=10, max=100_000, help="Bootstrap replicates for the verdict.")] = 2000,
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
     report: Annotated[Optional[Path], typer.Option(help="Write an HTML report with the frontier plot here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object last.")] = False,
@@ -58,6 +59,7 @@ def frontier(
     from ..data.columns import numeric_column, read_table, require_columns, text_column
     from .frontier import alignment_tax, frontier_verdict
 
+    check_out_file(report, "--report")
     cap_cols, ali_cols = capability or ["capability"], alignment or ["alignment"]
     df = read_table(file)
     require_columns(df, file, {name_col: "--name-col"} | {c: "--capability" for c in cap_cols}
@@ -115,10 +117,10 @@ def interpolate(
     base: Annotated[Optional[str], spec_option(DemoConfig, "base")] = None,
     capability: Annotated[str, typer.Option(help="Capability evaluation: probe:DATA or retrieval:DATA.")] = "retrieval:boolq",
     alignment: Annotated[str, typer.Option(help="Alignment evaluation: probe:DATA or retrieval:DATA.")] = "probe:sst2",
-    steps: Annotated[int, typer.Option(min=2, help="Interpolation weights, evenly from 0 to 1.")] = 11,
+    steps: Annotated[int, typer.Option(min=2, max=1001, help="Interpolation weights, evenly from 0 to 1.")] = 11,
     layers: Annotated[Optional[int], spec_option(DemoConfig, "layers", min=1, help="Cut the base (and the demo "
                                                  "model) to k blocks.")] = None,
-    examples: Annotated[int, typer.Option(min=10, help="Examples per evaluation (probe train and test; retrieval "
+    examples: Annotated[int, typer.Option(min=10, max=1_000_000, help="Examples per evaluation (probe train and test; retrieval "
                                                       "pairs).")] = 400,
     max_length: Annotated[Optional[int], spec_option(DemoConfig, "max_length", min=8, help="Tokens per text "
                                                      "(evaluations and the demo's fine-tune; default: "
@@ -148,6 +150,8 @@ def interpolate(
 
     if (tuned is None) == (not demo):
         raise ConfigError("give --tuned CHECKPOINT or --demo (not both)")
+    check_out_dir(out_dir)
+    check_out_file(report, "--report")
     # base, layers, max_length and seed serve the sweep as well as the demo: their defaults are the demo config's
     cfg = spec_from_options(DemoConfig, base=base, layers=layers, dataset=demo_dataset, examples=demo_examples,
                             epochs=demo_epochs, lr=demo_lr, max_length=max_length, seed=seed)
@@ -193,6 +197,113 @@ def interpolate(
         render_report(report, title="Alignment tax: weight averaging", meta={"base": base, "tuned": res["tuned"]},
                       sections=[interpolation_section(points, base=base, tuned=res["tuned"], capability=capability,
                                                       alignment=alignment, result=result)])
+        res["report"] = str(report)
+        out.print(f"report: {safe(report, 1000)}")
+    if as_json:
+        emit_json(res)
+
+
+def _names(value: str | None, option: str) -> list[str] | None:
+    """A comma-separated option as a list (None: not given)."""
+    if value is None:
+        return None
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    if not names:
+        raise ConfigError(f"{option}: give at least one name")
+    return names
+
+
+@tax_app.command("formats")
+def formats(
+    base: Annotated[str, typer.Option(help="The base checkpoint: an inspect model id (hf/PATH, vllm/NAME, "
+                                           "openai-api/..., ...) or scripted/base; for retrieval evaluations minilm "
+                                           "or an HF folder.")],
+    aligned: Annotated[str, typer.Option(help="The aligned checkpoint, same kinds as --base (scripted: "
+                                              "scripted/aligned-artifact or scripted/aligned-intrinsic).")],
+    evals: Annotated[Optional[str], spec_option(FormatsConfig, "evals", "--eval", help="Comma-separated "
+                     "capability evaluations: gsm8k, boolq (inspect-ai), or retrieval:boolq (encoders) (default: "
+                     "gsm8k,boolq).")] = None,
+    formats_: Annotated[Optional[str], spec_option(FormatsConfig, "formats", "--formats", help="Comma-separated "
+                        "formats, two or more of raw, chat, heldout (default: raw,chat).")] = None,
+    deployment: Annotated[Optional[str], spec_option(FormatsConfig, "deployment")] = None,
+    limit: Annotated[Optional[int], spec_option(FormatsConfig, "limit", min=2)] = None,
+    shots: Annotated[Optional[int], spec_option(FormatsConfig, "shots", min=0)] = None,
+    max_tokens: Annotated[Optional[int], spec_option(FormatsConfig, "max_tokens", min=1)] = None,
+    bootstrap: Annotated[Optional[int], spec_option(FormatsConfig, "n_boot", "--bootstrap", min=100)] = None,
+    artifact_share: Annotated[Optional[float], spec_option(FormatsConfig, "artifact_share", gt=0, lt=1)] = None,
+    max_length: Annotated[Optional[int], spec_option(FormatsConfig, "max_length", min=8)] = None,
+    seed: Annotated[Optional[int], spec_option(FormatsConfig, "seed")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Folder for the inspect logs (reused on a rerun) "
+                                                                  "and results.json.")] = None,
+    allow_failures: Annotated[bool, typer.Option(help="Score the samples that finished when some model calls "
+                                                      "failed (failed ones count as wrong).")] = False,
+    report: Annotated[Optional[Path], typer.Option(help="Write an HTML report here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object last.")] = False,
+):
+    """The alignment tax per evaluation format (raw few-shot vs deployment chat), paired by item, with a verdict:
+    intrinsic, artifact or undetermined."""
+    import json
+    import tempfile
+
+    from ..atomic import write_atomic
+    from ..options import spec_from_options
+    from .formats import FORMATS, analyse, is_scripted, run_encoder, run_llm
+
+    cfg = spec_from_options(FormatsConfig, evals=_names(evals, "--eval"), formats=_names(formats_, "--formats"),
+                            deployment=deployment, limit=limit, shots=shots, max_tokens=max_tokens, n_boot=bootstrap,
+                            artifact_share=artifact_share, max_length=max_length, seed=seed)
+    bad = [f for f in cfg.formats if f not in FORMATS]
+    if bad or len(set(cfg.formats)) < 2 or "raw" not in cfg.formats:
+        raise ConfigError(f"--formats: give two or more of {', '.join(FORMATS)}, raw among them"
+                          + (f" (unknown: {bad[0]!r})" if bad else ""))
+    if cfg.deployment not in cfg.formats or cfg.deployment == "raw":
+        raise ConfigError(f"--deployment {cfg.deployment!r}: must be one of --formats other than raw")
+    retrieval = [e.startswith("retrieval:") for e in cfg.evals]
+    if any(retrieval) and not all(retrieval):
+        raise ConfigError("--eval: retrieval evaluations (encoders) and LLM evaluations cannot be mixed in one run")
+    if len(set(cfg.evals)) != len(cfg.evals):
+        raise ConfigError("--eval: an evaluation is named twice")
+    if all(retrieval) and (is_scripted(base) or is_scripted(aligned)):
+        raise ConfigError("scripted models answer gsm8k and boolq; retrieval evaluations need encoder checkpoints")
+    check_out_dir(out_dir)
+    check_out_file(report, "--report")
+    models = {"base": base, "aligned": aligned}
+    log = lambda m: err.print(safe(m, 1000))  # noqa: E731
+    logs = {}
+    if all(retrieval):
+        correct = run_encoder(models, cfg.evals, cfg, progress=log)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            log_dir = out_dir / "logs" if out_dir is not None else Path(tmp)
+            correct, logs = run_llm(models, cfg.evals, cfg, log_dir, allow_failures=allow_failures, progress=log)
+            if out_dir is None:
+                logs = {}
+    results = analyse(correct, raw="raw", deployment=cfg.deployment, n_boot=cfg.n_boot, level=cfg.ci,
+                      threshold=cfg.artifact_share, seed=cfg.seed)
+    scripted = is_scripted(base) or is_scripted(aligned)
+    label = " (scripted models: a check of the machinery, not a measurement of any model)" if scripted else ""
+    for r in results:
+        out.print(f"{safe(r.name)} ({r.n_items} items){label}")
+        for f in cfg.formats:
+            out.print(f"  {f:>8}: base {r.accuracy['base'][f]:.3f}  aligned {r.accuracy['aligned'][f]:.3f}  "
+                      f"tax {r.tax[f]:+.3f} {_interval(r.tax_ci[f])}")
+        out.print(f"  share of the raw tax gone in {cfg.deployment}: {r.share:.2f} {_interval(r.share_ci, 2)}; "
+                  f"verdict {r.verdict} ({r.reason})")
+    res = {"base": base, "aligned": aligned, "scripted": scripted, "engine": "encoder" if all(retrieval) else "inspect",
+           "evals": cfg.evals, "formats": cfg.formats, "deployment": cfg.deployment, "config": cfg.model_dump(),
+           "results": [r.as_dict() for r in results], "logs": logs,
+           "verdict": results[-1].verdict}
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_atomic(out_dir / "results.json", json.dumps(res, indent=2, default=float))
+    if report is not None:
+        from ..report import render_report
+        from .report import formats_section
+
+        render_report(report, title="Alignment tax by evaluation format" + (" (scripted models)" if scripted else ""),
+                      meta={"base": base, "aligned": aligned},
+                      sections=[formats_section(results, base=base, aligned=aligned, deployment=cfg.deployment,
+                                                formats=cfg.formats, scripted=scripted, threshold=cfg.artifact_share)])
         res["report"] = str(report)
         out.print(f"report: {safe(report, 1000)}")
     if as_json:

@@ -96,6 +96,8 @@ class RetrievalEvaluation:
     max_length: int = 64
     """Tokens per text (passages are cut to their first `max_length` tokens)."""
     seed: int = 0
+    query_template: str = "{question}"
+    """How a question is put to the encoder: '{question}' is replaced by the question (`proctor tax formats`)."""
     _pairs: tuple | None = field(default=None, init=False, repr=False)
 
     def _load(self) -> tuple[list[str], list[str]]:
@@ -126,12 +128,17 @@ class RetrievalEvaluation:
         return self
 
     def __call__(self, model, tokenizer) -> float:
+        return float(self.hits(model, tokenizer).mean())
+
+    def hits(self, model, tokenizer) -> np.ndarray:
+        """1 where a question's own passage ranks first, per question (in the sample's order)."""
         questions, passages = self.prepare()._pairs
+        questions = [self.query_template.replace("{question}", q) for q in questions]
         q = embed(model, tokenizer, questions, max_length=self.max_length)
         d = embed(model, tokenizer, passages, max_length=self.max_length)
         q /= np.linalg.norm(q, axis=1, keepdims=True).clip(1e-12)
         d /= np.linalg.norm(d, axis=1, keepdims=True).clip(1e-12)
-        return float((np.argmax(q @ d.T, axis=1) == np.arange(len(questions))).mean())
+        return (np.argmax(q @ d.T, axis=1) == np.arange(len(questions))).astype(float)
 
 
 def parse_evaluation(spec: str, *, max_length: int = 64, examples: int = 400, seed: int = 0):

@@ -12,7 +12,8 @@ from proctor.report import Figure, Section, Table, figure_png
 from proctor.tax.frontier import FrontierResult
 from proctor.tax.interpolate import InterpolationPoint
 
-__all__ = ["frontier_png", "frontier_section", "interpolation_png", "interpolation_section"]
+__all__ = ["formats_png", "formats_score_row", "formats_section", "frontier_png", "frontier_section", "interpolation_png",
+           "interpolation_section"]
 
 
 def frontier_png(names, capability, alignment, result: FrontierResult, *, xlabel: str, ylabel: str) -> bytes:
@@ -98,3 +99,72 @@ def interpolation_section(points: list[InterpolationPoint], *, base: str, tuned:
     return Section("Alignment tax: weight-averaging path", summary=summary,
                    tables=[Table(["lam", "capability", "alignment", "seconds"], rows)],
                    figures=[Figure("Interpolation path", interpolation_png(points, capability, alignment))])
+
+
+def formats_png(results, formats: list[str]) -> bytes:
+    """The tax (base minus aligned accuracy) per format, grouped by evaluation, with bootstrap CIs."""
+    fig = MplFigure(figsize=(6.4, 3.8))
+    ax = fig.add_subplot()
+    width = 0.8 / len(formats)
+    colors = ["#c0392b", "#2f5fb3", "#2e8b57", "#8e44ad"]
+    for k, f in enumerate(formats):
+        x = np.arange(len(results)) + (k - (len(formats) - 1) / 2) * width
+        y = np.array([r.tax[f] for r in results])
+        lo = np.array([r.tax_ci[f][0] for r in results])
+        hi = np.array([r.tax_ci[f][1] for r in results])
+        ax.bar(x, y, width * 0.9, color=colors[k % len(colors)], label=f, alpha=0.85)
+        ax.errorbar(x, y, yerr=[y - lo, hi - y], fmt="none", ecolor="#1c2330", capsize=3, lw=1)
+    ax.axhline(0, color="#7f8c8d", lw=0.8)
+    ax.set_xticks(np.arange(len(results)), [r.name.split(" (")[0][:20] for r in results], fontsize=8)
+    ax.set_ylabel("tax: base - aligned accuracy")
+    ax.set_title("Alignment tax by evaluation format", loc="left")
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3, axis="y")
+    return figure_png(fig)
+
+
+def formats_section(results, *, base: str, aligned: str, deployment: str, formats: list[str], scripted: bool,
+                    threshold: float) -> Section:
+    """`proctor tax formats`: the tax per format with paired-bootstrap CIs, the share that disappears in the
+    deployment format, the verdict."""
+    rows = []
+    for r in results:
+        for f in formats:
+            rows.append([r.name, f, r.n_items, r.accuracy["base"][f], r.accuracy["aligned"][f], r.tax[f],
+                         *r.tax_ci[f]])
+    verdicts = [[r.name, r.share if math.isfinite(r.share) else None,
+                 *[v if math.isfinite(v) else None for v in r.share_ci], r.verdict, r.reason] for r in results]
+    tag = " [scripted models]" if scripted else ""
+    summary = (
+        f"Base {base} against aligned {aligned}{tag}: each capability item asked in {', '.join(formats)}; the tax is "
+        f"the base's accuracy minus the aligned model's, per format. Share = 1 - tax({deployment}) / tax(raw): how "
+        f"much of the raw-format tax disappears when the format matches deployment. Overall verdict: "
+        f"{results[-1].verdict}.")
+    notes = ["Intervals: percentile bootstrap over items, paired (each replicate draws one set of items for both "
+             "checkpoints and every format); the pooled row averages the evaluations' taxes.",
+             f"Verdict: artifact when the share's CI lies above {threshold:.0%}; intrinsic when it lies below "
+             f"{threshold:.0%} and the {deployment}-format tax's CI lies above 0; otherwise undetermined (always when "
+             "the raw-format tax's CI includes 0)."]
+    if scripted:
+        notes.insert(0, "Scripted models (proctor.llm.mock on inspect's mockllm) answer from a fixed script: these "
+                        "numbers check the machinery end to end and measure no model.")
+    return Section("Alignment tax by evaluation format" + tag, summary=summary,
+                   tables=[Table(["evaluation", "format", "items", "base", "aligned", "tax", "CI low", "CI high"],
+                                 rows, caption="Accuracy and tax per format"),
+                           Table(["evaluation", "share of the raw tax gone", "CI low", "CI high", "verdict", "why"],
+                                 verdicts, caption=f"Does the tax disappear in the {deployment} format?")],
+                   figures=[Figure("Tax by format", formats_png(results, formats))], notes=notes)
+
+
+def formats_score_row(result, *, base: str, aligned: str, deployment: str, scripted: bool):
+    """A scorecard row: the share of the raw-format tax that disappears in the deployment format (null 0: none
+    does), blocked when the raw-format tax is not above 0."""
+    from proctor.runs.technique import ScoreRow
+
+    ok = all(math.isfinite(v) for v in result.share_ci)
+    blocked = None if result.tax_ci["raw"][0] > 0 else "no raw-format tax (its CI includes 0)"
+    return ScoreRow(technique="alignment tax by format" + (" (scripted)" if scripted else ""),
+                    setting=f"{result.name}: {base} -> {aligned}, raw vs {deployment}",
+                    measure="share of the raw-format tax gone in the deployment format",
+                    value=result.share if math.isfinite(result.share) else None,
+                    ci=tuple(result.share_ci) if ok else None, null=0.0, blocked=blocked, unit="items (paired)")

@@ -21,7 +21,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..options import spec_help, spec_option
+from ..options import check_out_dir, check_out_file, spec_help, spec_option
 from .spec import VerifiersSpec
 
 verify_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -106,6 +106,7 @@ def train(
     from .experiment import VerifierData, build_data, train_verifiers
     from .steps import load_solutions, write_trl_jsonl
 
+    check_out_dir(out_dir)
     spec = _spec(data, model=model, head=head, n_train=n_train, epochs=epochs, seed=seed)
     if data is None or data in GENERATED:
         d = build_data(spec, spec.seed)
@@ -144,6 +145,9 @@ def bon(
     from ..term import fmt_num, out, safe
     from .report import NAMES
 
+    check_out_dir(out_dir)
+    check_out_file(save, "--save")
+    check_out_file(figure, "--figure")
     spec = _spec(data, model=model, head=head, n_train=n_train, n_test=n_test, pool=pool, epochs=epochs, draws=draws,
                  seed=seed, seeds=seeds)
     s, paths = _experiment(data, test, out_dir, spec)
@@ -186,6 +190,7 @@ def eval_cmd(
     from ..term import out, safe
     from .report import NAMES
 
+    check_out_dir(out_dir)
     # a pool of one and one draw: best-of-N is not what this verb reports
     spec = _spec(data, model=model, head=head, n_train=n_train, n_test=n_test, epochs=epochs, recall=recall,
                  threshold=threshold, seed=seed, seeds=seeds, pool=1 if data in (None, "arith") else None, draws=1)

@@ -22,7 +22,7 @@ class GeneratorSpec(Spec):
     """Probability that a chain that went wrong before its last step is steered back to the true answer (a hack)."""
     final_slip: float = Field(default=0.05, ge=0, le=1)
     """Probability that a chain misstates its own result as the final answer."""
-    max_delta: int = Field(default=9, ge=1)
+    max_delta: int = Field(default=9, ge=1, le=1_000_000)
     """Errors are off by 1..max_delta."""
 
 
@@ -40,19 +40,19 @@ class VerifiersSpec(Spec):
     """Encoder under both verifiers: "minilm", a local Hugging Face folder, or a Hub id."""
     head: Literal["mlp", "linear", "finetune"] = "mlp"
     """Head on frozen features (mlp, linear), or full fine-tuning of the encoder."""
-    layers: int | None = Field(default=None, ge=1)
+    layers: int | None = Field(default=None, ge=1, le=1000)
     """Keep only the first k transformer blocks of the encoder."""
-    epochs: float | None = Field(default=None, gt=0)
+    epochs: float | None = Field(default=None, gt=0, le=1000)
     """Training epochs (None: 30 for heads, 2 for fine-tuning)."""
-    max_length: int = Field(default=128, ge=8)
+    max_length: int = Field(default=128, ge=8, le=8192)
     """Tokens kept per embedded segment."""
-    n_train: int = Field(default=400, ge=10)
+    n_train: int = Field(default=400, ge=10, le=1_000_000)
     """Training problems (arith) or training questions (gsm8k)."""
-    k_train: int = Field(default=8, ge=1)
+    k_train: int = Field(default=8, ge=1, le=1024)
     """arith: candidates sampled per training problem."""
-    n_test: int = Field(default=150, ge=5)
+    n_test: int = Field(default=150, ge=5, le=1_000_000)
     """Test problems."""
-    pool: int = Field(default=64, ge=1)
+    pool: int = Field(default=64, ge=1, le=4096)
     """arith: candidates per test problem; best-of-N runs N = 1, 2, 4, ... up to it (gsm8k has 4)."""
     n_ops: tuple[int, int] = (3, 5)
     """arith: fewest and most operations per chain."""
@@ -64,23 +64,23 @@ class VerifiersSpec(Spec):
     """How PRM step scores become a solution score."""
     headline_aggregation: Literal["min", "product", "last"] = "product"
     """The PRM aggregation in the scorecard row (Lightman et al.'s product), fixed before looking at results."""
-    draws: int = Field(default=50, ge=1)
+    draws: int = Field(default=50, ge=1, le=10_000)
     """Random N-subsets of the pool per problem and N."""
-    n_boot: int = Field(default=1000, ge=100)
+    n_boot: int = Field(default=1000, ge=100, le=100_000)
     """Bootstrap resamples of problems for the CIs."""
     recall: float = Field(default=0.9, gt=0, lt=1)
     """Hackability threshold: each verifier accepts this share of the process-correct probe solutions."""
     threshold: float = Field(default=0.5, gt=0, lt=1)
     """ProcessBench: the first step scored below this is the predicted error."""
-    seeds: int = Field(default=1, ge=1)
+    seeds: int = Field(default=1, ge=1, le=1000)
     """Seeds seed..seed+seeds-1: new problems (arith) or new splits, and new verifier initialisations."""
     seed: int = Field(default=0, ge=0)
     """The first seed."""
 
     @model_validator(mode="after")
     def _ops(self):
-        if not 1 <= self.n_ops[0] <= self.n_ops[1]:
-            raise ValueError("n_ops must be (fewest, most) with 1 <= fewest <= most")
+        if not 1 <= self.n_ops[0] <= self.n_ops[1] <= 100:
+            raise ValueError("n_ops must be (fewest, most) with 1 <= fewest <= most <= 100")
         if self.headline_aggregation not in self.aggregations:
             raise ValueError("headline_aggregation must be one of aggregations")
         return self

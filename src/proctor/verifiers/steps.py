@@ -73,14 +73,38 @@ class Solution:
         steps = row["completions"]
         if not isinstance(steps, (list, tuple)) or not all(isinstance(s, str) for s in steps):
             raise DataError(f"{where}: column 'completions' must be a list of strings")
-        labels = row.get("labels")
+        labels, correct = (None if _absent(row.get(c)) else row.get(c) for c in ("labels", "correct"))
         if labels is not None:
-            labels = [bool(x) for x in labels]
+            labels = labels.tolist() if hasattr(labels, "tolist") else labels  # Parquet gives arrays
+            if not isinstance(labels, (list, tuple)):
+                raise DataError(f"{where}: column 'labels' must be a list of step labels, got {labels!r:.60}")
+            labels = [_flag(x, where, "labels") for x in labels]
             if len(labels) != len(steps):
                 raise DataError(f"{where}: column 'labels' has {len(labels)} entries for {len(steps)} completions")
-        correct = row.get("correct")
         return cls(str(row["prompt"]), list(steps), labels, row.get("answer"),
-                   None if correct is None else bool(correct), str(row.get("problem_id", "")), str(row.get("kind", "")))
+                   None if correct is None else _flag(correct, where, "correct"), str(row.get("problem_id", "")),
+                   str(row.get("kind", "")))
+
+
+_TRUE, _FALSE = ("1", "true", "yes"), ("0", "false", "no")
+
+
+def _absent(value: Any) -> bool:
+    """None, or the NaN a table reader puts where a row lacks the column."""
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def _flag(value: Any, where: str, column: str) -> bool:
+    """A label read strictly: a boolean, 0 / 1, or the text true / false, yes / no, 1 / 0 (any case). Anything else
+    ("maybe", -1, 2, NaN) is an error naming the row, never a truthiness guess."""
+    v = value.item() if hasattr(value, "item") else value  # numpy scalars
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, (int, float)) and v in (0, 1):
+        return bool(v)
+    if isinstance(v, str) and v.strip().lower() in _TRUE + _FALSE:
+        return v.strip().lower() in _TRUE
+    raise DataError(f"{where}: column {column!r}: {value!r:.60} is not a label; use true/false, 1/0 or yes/no")
 
 
 # -- reading rows ------------------------------------------------------------------------------------------------------

@@ -33,12 +33,13 @@ def w2s(
     """Weak-to-strong generalization: weak supervisor, strong student on its labels, strong ceiling; PGR with CIs."""
     from ..errors import ConfigError
     from ..jsonout import emit_json
-    from ..options import spec_from_options
+    from ..options import check_out_dir, spec_from_options
     from ..runs.executor import run_one
     from ..term import err, fmt_num, fmt_pct, out, safe
     from .spec import load_w2s_spec
     from .summary import headline
 
+    check_out_dir(out_dir)
     if spec is not None:
         w = load_w2s_spec(spec)
     else:

@@ -26,17 +26,17 @@ class ModelSpec(Spec):
     """tfidf: TF-IDF + logistic regression; probe / mlp: head on frozen representations; finetune: whole model."""
     model: str = "minilm"
     """A local Hugging Face model folder, a Hub id, or "minilm" (the packaged all-MiniLM-L6-v2). Ignored by tfidf."""
-    layers: int | None = Field(default=None, ge=1)
+    layers: int | None = Field(default=None, ge=1, le=1000)
     """Keep only the first k transformer blocks (a smaller model of the same family); None keeps all."""
     pooling: Literal["mean", "cls", "last"] = "mean"
     """How token states become one vector."""
-    max_length: int = Field(default=128, ge=8)
+    max_length: int = Field(default=128, ge=8, le=8192)
     """Tokens kept per text."""
-    epochs: float | None = Field(default=None, gt=0)
+    epochs: float | None = Field(default=None, gt=0, le=1000)
     """Training epochs; None = 2 for fine-tuning, 10 for probes (80.4% on SST-2 MiniLM features vs 80.0% at 20)."""
-    lr: float | None = Field(default=None, gt=0)
+    lr: float | None = Field(default=None, gt=0, le=1)
     """Learning rate; None = 5e-5 for fine-tuning, 1e-3 for probes."""
-    batch_size: int = Field(default=32, ge=2)
+    batch_size: int = Field(default=32, ge=2, le=65536)
     """Minibatch size; the aux loss thresholds within each batch."""
 
     @model_validator(mode="before")
@@ -84,15 +84,15 @@ class W2SSpec(Spec):
     """Optional bootstrapping chain weak -> ... -> strong: intermediate models, each supervising the next."""
     loss: list[Literal["xent", "aux"]] = Field(default_factory=lambda: ["xent", "aux"])
     """Student losses: cross-entropy on weak soft labels, and the auxiliary confidence loss."""
-    seeds: int = Field(default=3, ge=1)
+    seeds: int = Field(default=3, ge=1, le=1000)
     """Seeds 0..seeds-1; each reshuffles the A/B halves and the training order. The test split stays fixed."""
     a_max: float = Field(default=0.75, ge=0, le=1)
     """Final weight of the student's own hardened predictions in the aux loss."""
     warmup_frac: float = Field(default=0.2, ge=0, le=1)
     """Fraction of training over which the aux weight ramps linearly from 0 to a_max."""
-    max_train: int | None = Field(default=None, ge=20)
+    max_train: int | None = Field(default=None, ge=20, le=100_000_000)
     """Cap on training examples (stratified, deterministic); None uses all."""
-    max_test: int | None = Field(default=None, ge=20)
+    max_test: int | None = Field(default=None, ge=20, le=100_000_000)
     """Cap on test examples."""
     test_fraction: float = Field(default=0.3, gt=0, lt=1)
     """For data sets with one split: the share held out as the fixed test set."""

@@ -8,7 +8,8 @@ a one-experiment suite (resumable, reported like `proctor run`). Options default
 `pixels` is a plain function (the debate CLI mounts it as `proctor debate pixels`). The judge is trained on first use
 (or read from the safetensors cache). With `--json` the last stdout line is one object: `judge_accuracy` (random
 pixels), `debate_accuracy` (honest win rate, the orders averaged), per-order accuracies, the lift, and 95% bootstrap
-CIs over images.
+CIs over images; `judge_curve`, the judge's held-out accuracy every `--judge-eval-every` training steps ([] without).
+`proctor debate pixels --pixels 6 --judge-eval-every 1000 ...` uses the judge of docs/results.md's tables.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ def pixels(
     images: Annotated[Optional[int], spec_option(PixelDebateSpec, "images")] = None,
     order: Annotated[str, typer.Option(help="Who moves first: both | honest-first | liar-first.")] = "both",
     judge_steps: Annotated[Optional[int], spec_option(PixelDebateSpec, "judge_steps")] = None,
+    judge_eval_every: Annotated[Optional[int], spec_option(PixelDebateSpec, "judge_eval_every")] = None,
     judge_draws: Annotated[Optional[int], spec_option(PixelDebateSpec, "judge_draws", "--draws",
                                                       "--judge-draws")] = None,
     seed: Annotated[Optional[int], spec_option(PixelDebateSpec, "seed")] = None,
@@ -43,19 +45,22 @@ def pixels(
     """Judge accuracy on random pixels vs on pixels revealed by an honest and a lying debater."""
     from ...errors import ConfigError
     from ...jsonout import emit_json
-    from ...options import spec_from_options
+    from ...options import check_out_dir, spec_from_options
     from ...runs.executor import run_one
     from ...runs.store import RunStore
     from ...term import err, fmt_pct, out, safe
     from .experiment import debate_units, judge_config
+    from .judge import judge_curve
     from .summary import PAPER
 
+    check_out_dir(out_dir)
     if order not in ("both", "honest-first", "liar-first"):
         raise ConfigError(f"--order: {order!r} is not both, honest-first or liar-first")
     spec = spec_from_options(
         PixelDebateSpec, pixels=None if k is None else [k], precommit=None if precommit is None else [precommit],
         orders=None if order == "both" else [order.replace("-", "_")], agent=agent, rollouts=rollouts,
         c_puct=c_puct, root_eval=False if pure else None, images=images, judge_steps=judge_steps,
+        judge_eval_every=judge_eval_every,
         judge_draws=judge_draws, seed=seed, mnist=None if mnist is None else str(mnist))
     summary, run_dir = run_one(spec, out_dir, err)
     with RunStore(run_dir) as store:
@@ -67,7 +72,8 @@ def pixels(
     res = {key: v for key, v in row.items() if key not in ("pixels", "precommit", "paper")}
     res.update({"pixels": k, "precommit": precommit, "agent": spec.agent, "rollouts": spec.rollouts if mcts else None,
                 "pure_mcts": (not spec.root_eval) if mcts else None, "seed": spec.seed,
-                "judge": judge_config(spec, k).key(), "games": games, "seconds": seconds,
+                "judge": judge_config(spec, k).key(), "judge_curve": judge_curve(judge_config(spec, k)),
+                "games": games, "seconds": seconds,
                 "debates_per_second": games / seconds if seconds else None, "paper": PAPER.get((k, precommit))})
     out.print(f"{k} pixels, {'precommit' if precommit else 'no precommit'}, {spec.agent}"
               f"{f' ({spec.rollouts} rollouts)' if mcts else ''}, {spec.images} images, seed {spec.seed}")

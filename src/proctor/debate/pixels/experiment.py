@@ -120,7 +120,7 @@ def random_pixel_accuracy(judge, images: np.ndarray, labels: np.ndarray, k: int,
 def judge_config(spec: PixelDebateSpec, k: int):
     from .judge import JudgeConfig
 
-    return JudgeConfig(pixels=k, steps=spec.judge_steps)
+    return JudgeConfig(pixels=k, steps=spec.judge_steps, eval_every=spec.judge_eval_every)
 
 
 def settings(spec: PixelDebateSpec):

@@ -3,10 +3,14 @@
 A small CNN sees an image only through k revealed pixels, as two input planes: a 0/1 mask of the revealed positions
 and the revealed intensities (0 elsewhere). It is trained on k *nonzero* pixels drawn at random per image, drawn
 afresh every batch (so 8k training images still give many distinct sparse views), with Adam (the paper: lr 1e-4
-for 30k batches; here by default lr 1e-3 for 6k, see JudgeConfig). Trained weights are cached as safetensors under
-`$PROCTOR_CACHE/pixel_judges/`, keyed by the config hash, so the suite and the CLI train each judge once.
+for 30k batches; here by default lr 1e-3 for 6k, see JudgeConfig). Every `eval_every` steps, if set, the judge is
+scored on the 2,000 held-out images (its learning curve). Trained weights are cached as safetensors under
+`$PROCTOR_CACHE/pixel_judges/`, keyed by the config hash, with the config and the learning curve in the file's
+metadata, so the suite and the CLI train each judge once. This is the procedure that trained the judges behind
+docs/results.md; `scripts/pixel_judge_curve.py` prints a judge's curve.
 
-    judge = load_or_train(JudgeConfig(pixels=6))
+    judge = load_or_train(JudgeConfig(pixels=6, eval_every=1000))
+    curve = judge_curve(JudgeConfig(pixels=6, eval_every=1000))       # [{"step": 1000, "held_out": 0.523}, ...]
     logits = judge_logits(judge, encode_reveals(values, pixel_idx))   # values (N, 784) in [0, 1]
 """
 
@@ -49,9 +53,18 @@ class JudgeConfig:
     """Seed of the fixed train / debate split."""
     seed: int = 0
     """Seed of the initialisation and of the random pixels drawn during training."""
+    eval_every: int = 0
+    """Steps between held-out evaluations during training (0 = none): accuracy on k random nonzero pixels of every
+    held-out image, CURVE_DRAWS draws each (seed + 1), kept as the learning curve. The first evaluation turns the
+    module to channels-last memory layout (judge_logits) and training goes on in that layout, which changes the
+    float rounding of the weights (not the algorithm), so it is part of the key (left out when 0: judges cached
+    before it existed keep their key). The judges of docs/results.md's pixel-debate tables used 1000."""
 
     def key(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
+        d = asdict(self)
+        if not d["eval_every"]:
+            del d["eval_every"]
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def build_judge(cfg: JudgeConfig):
@@ -123,13 +136,21 @@ def judge_logits(judge, x, batch_size: int = 256) -> np.ndarray:
     return torch.cat(outs).numpy() if outs else np.zeros((0, 10), np.float32)
 
 
+#: random-pixel draws per held-out image at each point of a judge's learning curve
+CURVE_DRAWS = 3
+
+
 def train_judge(cfg: JudgeConfig, images: np.ndarray, labels: np.ndarray, progress: bool = True,
-                log_every: int = 0, eval_fn=None):
-    """Train on `images` (uint8, N x 28 x 28) with fresh random k-pixel masks every batch; returns the module."""
+                held_out: tuple[np.ndarray, np.ndarray] | None = None):
+    """Train on `images` (uint8, N x 28 x 28) with fresh random k-pixel masks every batch; every `cfg.eval_every`
+    steps score the judge on `held_out` (images, labels). Returns (module, curve): curve = [{"step", "held_out"}]."""
     import torch
     from torch import nn
 
     from ...progress import progress_bar
+
+    if cfg.eval_every and held_out is None:
+        raise ValueError("eval_every needs the held-out images (held_out=(images, labels))")
 
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
@@ -139,6 +160,7 @@ def train_judge(cfg: JudgeConfig, images: np.ndarray, labels: np.ndarray, progre
     y = torch.as_tensor(labels.astype(np.int64))
     n = len(values)
     perm, pos = torch.randperm(n, generator=gen), 0
+    curve: list[dict] = []
     model.train()
     with progress_bar(cfg.steps, f"judge k={cfg.pixels}", enabled=progress) as advance:
         for step in range(cfg.steps):
@@ -153,11 +175,12 @@ def train_judge(cfg: JudgeConfig, images: np.ndarray, labels: np.ndarray, progre
             loss.backward()
             opt.step()
             advance()
-            if log_every and (step + 1) % log_every == 0 and eval_fn is not None:
-                model.eval()
-                eval_fn(step + 1, model)
+            if cfg.eval_every and (step + 1) % cfg.eval_every == 0:
+                model.eval()  # scoring draws from its own generator: the training batches are not affected
+                acc = random_pixel_correct(model, *held_out, cfg.pixels, CURVE_DRAWS, cfg.seed + 1).mean()
+                curve.append({"step": step + 1, "held_out": float(acc)})
                 model.train()
-    return model.eval()
+    return model.eval(), curve
 
 
 def random_pixel_correct(judge, images: np.ndarray, labels: np.ndarray, k: int, draws: int = 1,
@@ -178,14 +201,34 @@ def cache_dir() -> Path:
     return Path(os.environ.get("PROCTOR_CACHE") or Path.home() / ".cache" / "proctor") / "pixel_judges"
 
 
+def judge_path(cfg: JudgeConfig) -> Path:
+    return cache_dir() / f"judge-k{cfg.pixels}-{cfg.key()}.safetensors"
+
+
+def judge_curve(cfg: JudgeConfig) -> list[dict] | None:
+    """The learning curve recorded when the cached judge for `cfg` was trained ([] without evaluations); None when
+    the judge is not in the cache."""
+    from safetensors import safe_open
+
+    path = judge_path(cfg)
+    if not path.is_file():
+        return None
+    try:
+        with safe_open(str(path), "pt") as f:
+            return json.loads((f.metadata() or {}).get("curve", "[]"))
+    except Exception as e:  # noqa: BLE001 - a corrupt cache file is a user-fixable problem
+        raise ModelError(f"{path}: unreadable cached judge ({e}); delete it to retrain") from None
+
+
 def load_or_train(cfg: JudgeConfig, images: np.ndarray | None = None, labels: np.ndarray | None = None,
                   progress: bool = True, cache: bool = True):
-    """The judge for `cfg`: from the safetensors cache if there, else trained on the fixed split and cached."""
+    """The judge for `cfg`: from the safetensors cache if there, else trained on the fixed split (scored on the
+    held-out part every `cfg.eval_every` steps) and cached with its learning curve."""
     from safetensors.torch import load_file, save
 
     from .mnist import judge_split, load_mnist
 
-    path = cache_dir() / f"judge-k{cfg.pixels}-{cfg.key()}.safetensors"
+    path = judge_path(cfg)
     model = build_judge(cfg)
     if cache and path.is_file():
         try:
@@ -195,10 +238,11 @@ def load_or_train(cfg: JudgeConfig, images: np.ndarray | None = None, labels: np
         return model.eval()
     if images is None or labels is None:
         images, labels = load_mnist()
-    train_idx, _ = judge_split(len(images), cfg.n_train, cfg.split_seed)
-    model = train_judge(cfg, images[train_idx], labels[train_idx], progress=progress)
+    train_idx, eval_idx = judge_split(len(images), cfg.n_train, cfg.split_seed)
+    model, curve = train_judge(cfg, images[train_idx], labels[train_idx], progress=progress,
+                               held_out=(images[eval_idx], labels[eval_idx]))
     if cache:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, save({k: v.contiguous() for k, v in model.state_dict().items()},
-                                metadata={"config": json.dumps(asdict(cfg))}))
+                                metadata={"config": json.dumps(asdict(cfg)), "curve": json.dumps(curve)}))
     return model

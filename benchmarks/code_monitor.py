@@ -1,0 +1,85 @@
+"""Code monitor throughput (issue 19): static-only rows/s, and sandboxed dynamic rows/s against the floor of a bare
+`python -c` subprocess per row, in the same run, one row at a time (one core).
+
+Rows: hacked and honest variants of HumanEval solutions (proctor.monitor.code.variants), needs PROCTOR_DATA.
+Static: `score_row(dynamic=False)` (parse the tests and the code, AST signals, score). Dynamic: `score_row(dynamic=True)`
+(static plus one bubblewrap sandbox per row running the visible tests, perturbed inputs and the reference). Floor:
+`subprocess.run([python3, "-I", "-S", "-c", "pass"])` per row, the least any per-row process isolation can cost.
+Also timed, for context: the sandbox alone (`run_python("pass")`).
+Goals: static >= 2,000 rows/s per core; sandboxed dynamic >= 0.5 of the floor's rows/s.
+
+    python benchmarks/code_monitor.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import emit, record  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    a = ap.parse_args()
+    from proctor.monitor.code.detector import score_row
+    from proctor.monitor.code.variants import load_humaneval, variant_rows
+    from proctor.sandbox import python_path, run_python
+
+    n_dyn = 30 if a.quick else 120
+    rows = [r for r, _ in variant_rows(load_humaneval(), seed=0)]
+    static_rows = rows if not a.quick else rows[:600]
+    for r in static_rows[:50]:
+        score_row(r, dynamic=False)  # warm-up
+    c0, t0 = time.process_time(), time.perf_counter()
+    for r in static_rows:
+        score_row(r, dynamic=False)
+    static_cpu = time.process_time() - c0
+    static_rps = len(static_rows) / static_cpu
+    static_wall_rps = len(static_rows) / (time.perf_counter() - t0)
+
+    dyn_rows = rows[:: max(1, len(rows) // n_dyn)][:n_dyn]
+    py = python_path()
+    t0 = time.perf_counter()
+    for _ in dyn_rows:
+        subprocess.run([py, "-I", "-S", "-c", "pass"], check=True)
+    floor_rps = len(dyn_rows) / (time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    for _ in dyn_rows:
+        run_python("pass")
+    sandbox_only_rps = len(dyn_rows) / (time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    for r in dyn_rows:
+        score_row(r, dynamic=True)
+    dyn_rps = len(dyn_rows) / (time.perf_counter() - t0)
+
+    ratio = dyn_rps / floor_rps
+    meets = static_rps >= 2000 and ratio >= 0.5
+    device = f"{platform.processor() or platform.machine()}, 1 core (serial)"
+    res = {"benchmark": "code_monitor", "proctor": dyn_rps, "reference": floor_rps, "ratio": ratio,
+           "goal": "static >= 2000 rows/s per core; sandboxed dynamic >= 0.5 x bare python -c",
+           "meets_goal": meets, "device": device, "static_rows_per_cpu_s": static_rps,
+           "static_rows_per_wall_s": static_wall_rps, "sandbox_only_rows_per_s": sandbox_only_rps,
+           "static_rows": len(static_rows), "dynamic_rows": len(dyn_rows), "quick": a.quick}
+    record("code_monitor", f"""## Code monitor (`benchmarks/code_monitor.py{' --quick' if a.quick else ''}`)
+
+| what | rows/s | rows |
+|---|---:|---:|
+| static only (per CPU second) | {static_rps:,.0f} | {len(static_rows):,} |
+| sandboxed dynamic (harness + reference + probes in bubblewrap) | {dyn_rps:,.2f} | {len(dyn_rows)} |
+| sandbox alone (`run_python("pass")`) | {sandbox_only_rps:,.2f} | {len(dyn_rows)} |
+| floor: bare `python -c pass` subprocess | {floor_rps:,.2f} | {len(dyn_rows)} |
+
+Sandboxed dynamic / floor = **{ratio:.2f}** (goal >= 0.5); static {static_rps:,.0f} rows/s (goal >= 2,000).
+Goal met: **{'yes' if meets else 'no'}**. Device: {device}.""")
+    emit(res)
+
+
+if __name__ == "__main__":
+    main()
