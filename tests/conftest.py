@@ -37,10 +37,12 @@ _cache_command_trees()
 
 
 def last_json(result) -> dict:
-    """The `--json` object a verb prints as the last line of stdout (the command must have succeeded)."""
+    """The `--json` object a verb prints as the last line of stdout; `result` is a CliRunner result or a
+    subprocess.CompletedProcess, and the command must have succeeded."""
     import json
 
-    assert result.exit_code == 0, result.output
+    code = result.exit_code if hasattr(result, "exit_code") else result.returncode
+    assert code == 0, (result.stdout or "")[-2000:] + (result.stderr or "")[-2000:]
     lines = result.stdout.strip().splitlines()
     assert lines, "no output on stdout"
     return json.loads(lines[-1])

@@ -1,21 +1,10 @@
 """The CLI end to end on small real data, and one clear line with exit code 2 for every bad input."""
 
-import json
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import assert_user_error
-from typer.testing import CliRunner
-
-from proctor.cli import app
-
-runner = CliRunner()
-
-
-def invoke(*args, env=None):
-    return runner.invoke(app, [str(a) for a in args], env=env)
-
+from conftest import assert_user_error, invoke, last_json
 
 
 @pytest.fixture
@@ -30,7 +19,7 @@ def test_w2s_json_probe_student_on_sst2(run_root, data_dir):
             "--loss", "aux", "--seeds", "2", "--max-train", "400", "--max-test", "200", "--json"]
     result = invoke(*args)
     assert result.exit_code == 0, result.output
-    obj = json.loads(result.stdout.strip().splitlines()[-1])
+    obj = last_json(result)
     for k in ("weak", "student", "ceiling", "pgr"):
         assert k in obj
     assert 0.5 < obj["weak"] < 1 and 0.5 < obj["ceiling"] < 1
@@ -43,7 +32,7 @@ def test_w2s_json_probe_student_on_sst2(run_root, data_dir):
     again = invoke(*args)
     assert again.exit_code == 0
     assert "skip" in again.stderr and "done" not in again.stderr
-    assert json.loads(again.stdout.strip().splitlines()[-1])["student"] == obj["student"]
+    assert last_json(again)["student"] == obj["student"]
     # report and runs verbs
     assert invoke("report", run_dir).exit_code == 0
     listing = invoke("runs")
@@ -65,7 +54,7 @@ def test_w2s_from_spec_and_path_dataset(run_root, tmp_path, data_dir):
     spec.write_text(f'dataset = "{path}"\nweak = ["tfidf"]\nstrong = "probe:minilm@2"\nloss = ["xent"]\nseeds = 1\n')
     result = invoke("w2s", "--spec", spec, "--json")
     assert result.exit_code == 0, result.output
-    obj = json.loads(result.stdout.strip().splitlines()[-1])
+    obj = last_json(result)
     assert obj["ceiling"] > 0.6
 
 

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import assert_user_error, invoke, last_json
 
 from proctor.errors import ConfigError
 from proctor.runs.compare import compare_rows, overlap
@@ -122,36 +123,23 @@ def test_scorecard_collects_rows_in_suite_order(toy_plugin, tmp_path):
 
 
 def test_cli_run_with_local_executor_and_report_against(toy_plugin, tmp_path):
-    import json
-
-    from typer.testing import CliRunner
-
-    from proctor.cli import app
-
     spec = tmp_path / "toy.toml"
     spec.write_text('name = "toy"\n[[experiment]]\ntype = "toy"\npieces = 2\n')
-    runner = CliRunner()
-    a = runner.invoke(app, ["run", str(spec), "--out", str(tmp_path / "a"), "--executor", "local", "--workers", "2",
-                            "--json"])
+    a = invoke("run", spec, "--out", tmp_path / "a", "--executor", "local", "--workers", "2", "--json")
     assert a.exit_code == 0, a.output
-    obj = json.loads(a.stdout.strip().splitlines()[-1])
+    obj = last_json(a)
     assert obj["scorecard"][0]["value"] == 1.0 and obj["experiments"][0]["type"] == "toy"
-    b = runner.invoke(app, ["run", str(spec), "--out", str(tmp_path / "b"), "--json"])
+    b = invoke("run", spec, "--out", tmp_path / "b", "--json")
     assert b.exit_code == 0, b.output
-    c = runner.invoke(app, ["report", str(tmp_path / "a"), "--against", str(tmp_path / "b"), "--json"])
+    c = invoke("report", tmp_path / "a", "--against", tmp_path / "b", "--json")
     assert c.exit_code == 0, c.output
-    rows = json.loads(c.stdout.strip().splitlines()[-1])["rows"]
+    rows = last_json(c)["rows"]
     assert rows[0]["difference"] == 0.0 and rows[0]["ci_overlap"] is True
     assert "Compared with" in (tmp_path / "a" / "report.html").read_text()
 
 
 def test_cli_quick_with_a_suite_file_is_a_user_error(tmp_path):
-    from conftest import assert_user_error
-    from typer.testing import CliRunner
-
-    from proctor.cli import app
-
     spec = tmp_path / "s.toml"
     spec.write_text('name = "x"\n')
-    assert_user_error(CliRunner().invoke(app, ["run", str(spec), "--quick"]), "--quick")
-    assert_user_error(CliRunner().invoke(app, ["run", "--executor", "slurm", "--quick"]), "slurm")
+    assert_user_error(invoke("run", spec, "--quick"), "--quick")
+    assert_user_error(invoke("run", "--executor", "slurm", "--quick"), "slurm")

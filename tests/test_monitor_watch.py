@@ -157,7 +157,7 @@ def test_restart_after_sigkill_loses_and_repeats_no_line(stream):
     done = subprocess.run(_watch_cmd(path, cal_path, tmp) + ["--no-follow", "--json"], capture_output=True,
                           text=True, env=env, timeout=60)
     assert done.returncode == 0, done.stderr
-    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    summary = last_json(done)
     state = json.loads((tmp / "k.state").read_text())
     assert (state["line"], state["valid"], state["invalid"]) == (ref_state.line, ref_state.valid, ref_state.invalid)
     assert state["monitor"] == ref_state.monitor  # detector state, windows, counts: as if never interrupted

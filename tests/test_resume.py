@@ -1,6 +1,5 @@
 """A real run killed with SIGKILL keeps its finished units, loses only the one in flight, and resumes."""
 
-import json
 import os
 import signal
 import sqlite3
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import last_json
 
 from proctor.runs.store import RunStore
 
@@ -56,7 +56,7 @@ def test_sigkill_then_resume(tmp_path, data_dir):
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("finished earlier") == len(before)
-    obj = json.loads(done.stdout.strip().splitlines()[-1])
+    obj = last_json(done)
     assert obj["complete"] and np.isfinite(obj["weak"])
     with RunStore(run_dir) as store:
         after = {u.key: u.finished_at for u in store.units()}

@@ -3,13 +3,13 @@ scorecard and CLI verb, and Proctor runs it in a suite, mounts its verb, and rea
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import last_json
 
 TESTS = Path(__file__).resolve().parent
 ENV = {"PROCTOR_TECHNIQUES": "coin=plugins.coin_technique"}
@@ -43,13 +43,13 @@ def test_a_plugged_in_technique_gets_its_verb_and_the_same_runner(tmp_path):
     assert "Flips per seed." in verb_help.stdout and "(default: 100)" in verb_help.stdout
     r = _proctor("coin", "--flips", "40", "--out", tmp_path / "run", "--json", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    obj = json.loads(r.stdout.strip().splitlines()[-1])
+    obj = last_json(r)
     assert obj["seeds"] == 2
     # the verb ran a one-experiment suite: a run directory with a store and a report, resumable
     assert (tmp_path / "run" / "store.sqlite").exists() and (tmp_path / "run" / "report.html").exists()
     again = _proctor("coin", "--flips", "40", "--out", tmp_path / "run", "--json", cwd=tmp_path)
     assert "finished earlier" in again.stderr
-    assert json.loads(again.stdout.strip().splitlines()[-1])["accuracy"] == obj["accuracy"]
+    assert last_json(again)["accuracy"] == obj["accuracy"]
 
 
 def test_a_bad_option_is_one_line_naming_the_field(tmp_path):

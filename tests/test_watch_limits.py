@@ -114,7 +114,7 @@ def _peak_kb(path, cal_path, tmp_path) -> tuple[int, dict]:
                          capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stderr
     peak = [int(x.split()[1]) for x in res.stderr.splitlines() if x.startswith("PEAK_KB")]
-    return peak[0], json.loads(res.stdout.strip().splitlines()[-1])
+    return peak[0], last_json(res)
 
 
 def test_a_60_mb_line_is_invalid_and_memory_stays_bounded(cal_path, tmp_path):

@@ -26,6 +26,8 @@ def w2s(
     seeds: Annotated[Optional[int], spec_option(W2SSpec, "seeds", min=1)] = None,
     max_train: Annotated[Optional[int], spec_option(W2SSpec, "max_train")] = None,
     max_test: Annotated[Optional[int], spec_option(W2SSpec, "max_test")] = None,
+    quick: Annotated[bool, typer.Option("--quick", help="The quick suite's settings (proctor.w2s.spec.QUICK: SST-2, "
+                                                         "TF-IDF -> a probe on MiniLM, 1 seed); options given win.")] = False,
     spec: Annotated[Optional[Path], typer.Option(help="A TOML spec instead of the options above.")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Run directory (default: derived from the spec).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON summary object last.")] = False,
@@ -40,13 +42,16 @@ def w2s(
     from .summary import headline
 
     check_out_dir(out_dir)
+    from .spec import QUICK
+
+    given = {"dataset": dataset, "weak": weak, "strong": strong, "loss": loss, "chain": chain, "seeds": seeds,
+             "max_train": max_train, "max_test": max_test}
     if spec is not None:
         w = load_w2s_spec(spec)
     else:
-        if not dataset:
-            raise ConfigError("--dataset is required (or give --spec FILE.toml)")
-        w = spec_from_options(W2SSpec, dataset=dataset, weak=weak, strong=strong, loss=loss, chain=chain,
-                              seeds=seeds, max_train=max_train, max_test=max_test)
+        if not dataset and not quick:
+            raise ConfigError("--dataset is required (or give --quick or --spec FILE.toml)")
+        w = spec_from_options(W2SSpec, **((QUICK if quick else {}) | {k: v for k, v in given.items() if v is not None}))
     summary, run_dir = run_one(w, out_dir, err)
     h = headline(summary)
     for r in h["results"]:

@@ -12,6 +12,10 @@ from pydantic import Field, field_validator, model_validator
 from ..runs.spec import Spec, read_toml, validate
 
 MODEL_KINDS = ("tfidf", "probe", "mlp", "finetune")
+
+#: `proctor w2s --quick` and the w2s table of suites/quick.toml: frozen MiniLM features instead of fine-tuning, one seed
+QUICK: dict = {"dataset": "sst2", "weak": ["tfidf"], "strong": "probe:minilm", "loss": ["xent"], "seeds": 1,
+               "max_train": 1000, "max_test": 500}
 _SPEC_RE = re.compile(r"^(?P<kind>[a-z]+)(?::(?P<model>[^@]+?))?(?:@(?P<layers>\d+))?$")
 
 
