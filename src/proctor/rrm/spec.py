@@ -18,13 +18,12 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from ..llm.run import ATTEMPT_TIMEOUT, MAX_RETRIES, TIMEOUT
-from ..runs.spec import Spec
+from ..runs.spec import LLMRunSettings
 
 #: the `rrm` table of `proctor run --quick` (src/proctor/suites/quick.toml), without `type`
 QUICK: dict = {"gaps": [400]}
 
-class RRMSpec(Spec):
+class RRMSpec(LLMRunSettings):
     """Nested-oversight calculator and (optionally) assisted evaluation with an LLM."""
 
     type: Literal["rrm"] = "rrm"
@@ -57,19 +56,6 @@ class RRMSpec(Spec):
     """Folder overriding the prompt templates (*.jinja) by name."""
     logprobs: bool = True
     """Ask the evaluator for token log-probabilities (its confidence)."""
-    cache: bool = Field(default=True, exclude=True)
-    """inspect's response cache: a rerun re-sends only the calls that did not finish (not part of the experiment)."""
-    max_samples: int | None = Field(default=None, ge=1, le=10_000, exclude=True)
-    """Concurrent samples (inspect max_samples; not part of the experiment)."""
-    max_retries: int = Field(default=MAX_RETRIES, ge=0, le=100, exclude=True)
-    """Retries of a failed model call (inspect's, with exponential back-off from 3 s; not part of the experiment)."""
-    timeout: int = Field(default=TIMEOUT, ge=1, le=86_400, exclude=True)
-    """Seconds per model call, retries and back-off included: then the sample fails (not part of the experiment)."""
-    attempt_timeout: int = Field(default=ATTEMPT_TIMEOUT, ge=1, le=86_400, exclude=True)
-    """Seconds one attempt of a model call may take before it is abandoned and retried (not part of the experiment)."""
-    allow_failures: bool = Field(default=False, exclude=True)
-    """Report a run in which some samples failed (counted) instead of exiting with an error; a run in which every
-    sample failed is an error regardless (not part of the experiment)."""
 
     ADDED_LATER = ("prompt_templates", "logprobs")
 

@@ -34,6 +34,7 @@ from pydantic import (
 )
 
 from ..errors import ConfigError
+from ..llm.run import ATTEMPT_TIMEOUT, MAX_RETRIES, TIMEOUT
 
 #: What a suite or experiment name may hold: it names folders (the run directory, an experiment's files in it).
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.+=,()@-]{0,99}$")
@@ -82,6 +83,26 @@ class Spec(BaseModel):
             except ValueError as e:
                 raise ValueError(f"name: {e}") from None
         return self
+
+
+class LLMRunSettings(Spec):
+    """How an LLM technique's model calls run (inspect-ai's cache, concurrency, retries, timeouts) and whether failed
+    samples are tolerated: settings of the run, not of the experiment, so they are left out of its dump (suite.toml
+    and unit keys). Every LLM technique's spec inherits them."""
+
+    cache: bool = Field(default=True, exclude=True)
+    """inspect's response cache: a rerun re-sends only the calls that did not finish (not part of the experiment)."""
+    max_samples: int | None = Field(default=None, ge=1, le=10_000, exclude=True)
+    """Concurrent samples (inspect max_samples; not part of the experiment)."""
+    max_retries: int = Field(default=MAX_RETRIES, ge=0, le=100, exclude=True)
+    """Retries of a failed model call (inspect's, with exponential back-off from 3 s; not part of the experiment)."""
+    timeout: int = Field(default=TIMEOUT, ge=1, le=86_400, exclude=True)
+    """Seconds per model call, retries and back-off included: then the sample fails (not part of the experiment)."""
+    attempt_timeout: int = Field(default=ATTEMPT_TIMEOUT, ge=1, le=86_400, exclude=True)
+    """Seconds one attempt of a model call may take before it is abandoned and retried (not part of the experiment)."""
+    allow_failures: bool = Field(default=False, exclude=True)
+    """Report a run in which some samples failed (counted) instead of exiting with an error; a run in which every
+    sample failed is an error regardless (not part of the experiment)."""
 
 
 class Suite(Spec):
