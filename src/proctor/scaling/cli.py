@@ -248,28 +248,34 @@ def _posttrain_joint(file: Path, ns_col: str, np_col: str, q_col: str, *, bootst
         emit_json(result)
 
 
+def _read_fit(path: Path, default_name: str, names, hint: str) -> tuple[Path, dict, dict[str, float]]:
+    """(file, its JSON object, {name: finite float}) of a saved fit (a file, or a folder holding `default_name`)."""
+    file = path / default_name if path.is_dir() else path
+    if not file.is_file():
+        raise DataError(f"{file}: no such fit file (write one with `{hint}`)")
+    try:
+        obj = json.loads(file.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise DataError(f"{file}: not a readable JSON fit: {' '.join(str(e).split())}") from None
+    if not isinstance(obj, dict):
+        raise DataError(f"{file}: expected a JSON object with {', '.join(names)}")
+    values = {}
+    for key in names:
+        v = obj.get(key)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise DataError(f"{file}: field '{key}' must be a finite number, got {v!r}")
+        values[key] = float(v)
+    return file, obj, values
+
+
 def load_joint_fit(path: Path):
     """A `JointFit` from a file written by `fit posttrain --ns-col ... --save` (or a folder holding one)."""
     import numpy as np
 
     from .joint import JOINT_NAMES, JointFit, JointParams
 
-    file = path / JOINT_FIT_FILE if path.is_dir() else path
-    if not file.is_file():
-        raise DataError(f"{file}: no such fit file (write one with `proctor fit posttrain RUNS --ns-col N_s --save "
-                        f"{path}`)")
-    try:
-        obj = json.loads(file.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise DataError(f"{file}: not a readable JSON fit: {' '.join(str(e).split())}") from None
-    if not isinstance(obj, dict):
-        raise DataError(f"{file}: expected a JSON object with {', '.join(JOINT_NAMES)}")
-    values = {}
-    for key in JOINT_NAMES:
-        v = obj.get(key)
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise DataError(f"{file}: field '{key}' must be a finite number, got {v!r}")
-        values[key] = float(v)
+    file, obj, values = _read_fit(path, JOINT_FIT_FILE, JOINT_NAMES,
+                                  f"proctor fit posttrain RUNS --ns-col N_s --save {path}")
     if not (values["S_star"] > 0 and values["P_star"] > 0):
         raise DataError(f"{file}: fields 'S_star' and 'P_star' must be positive")
     try:
@@ -342,21 +348,8 @@ def load_fit(path: Path):
     holding chinchilla_fit.json; the bootstrap list is empty when the file has none."""
     from .law import ChinchillaParams
 
-    file = path / FIT_FILE if path.is_dir() else path
-    if not file.is_file():
-        raise DataError(f"{file}: no such fit file (write one with `proctor fit chinchilla FILE --save {path}`)")
-    try:
-        obj = json.loads(file.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise DataError(f"{file}: not a readable JSON fit: {' '.join(str(e).split())}") from None
-    if not isinstance(obj, dict):
-        raise DataError(f"{file}: expected a JSON object with E, A, B, alpha, beta")
-    values = {}
-    for key in ("E", "A", "B", "alpha", "beta"):
-        v = obj.get(key)
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise DataError(f"{file}: field '{key}' must be a finite number, got {v!r}")
-        values[key] = float(v)
+    file, obj, values = _read_fit(path, FIT_FILE, ("E", "A", "B", "alpha", "beta"),
+                                  f"proctor fit chinchilla FILE --save {path}")
     if not (values["alpha"] > 0 and values["beta"] > 0 and values["A"] > 0 and values["B"] > 0):
         raise DataError(f"{file}: a compute-optimal plan needs A, B, alpha and beta positive")
     boot = []
