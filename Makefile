@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q $(TORCH)
-	$(PY) -m pip install -q -e '.[dev,llm,ray,sae-bench]' $(TORCH)
+	$(PY) -m pip install -q -e '.[dev,llm,ray,sae-bench,study,postgres,interop,track]' $(TORCH)
 	touch $@
 
 install: $(VENV)/.installed
