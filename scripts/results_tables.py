@@ -55,10 +55,15 @@ def _load(name: str):
 
 
 def _num(x: float) -> str:
-    """Three significant digits where they matter: 0.171, 24.4, 263."""
-    from proctor.term import fmt_num
-
-    return fmt_num(x, 0 if abs(x) >= 100 else 1 if abs(x) >= 10 else 3)
+    """A number as a reader wants it: integers without decimals (257, 2,000), others with one decimal from 10 up
+    (257.5, 24.4), two from 1 (8.38) and three below 1 (0.171), without trailing zeros (3.6, 0.8)."""
+    if x != x or x in (float("inf"), float("-inf")):
+        return str(x)
+    if float(x).is_integer():
+        return f"{int(x):,}" if abs(x) >= 10000 else str(int(x))
+    if abs(x) >= 10:
+        return f"{x:.1f}"
+    return (f"{x:.2f}" if abs(x) >= 1 else f"{x:.3f}").rstrip("0").rstrip(".") or "0"
 
 
 def _cell(x) -> str:
@@ -95,7 +100,7 @@ def _ci(ci) -> str:
     return f"[{_num(ci[0])}, {_num(ci[1])}]"
 
 
-def table_block(name: str, experiment: str, index: str) -> str:
+def _report_table(name: str, experiment: str, index: str):
     from proctor.runs.technique import get
 
     suite, summaries = _load(name)
@@ -103,14 +108,87 @@ def table_block(name: str, experiment: str, index: str) -> str:
     if spec is None:
         raise SystemExit(f"{name}: no experiment {experiment!r} (have {[s.title for s in suite.experiment]})")
     tables = [t for sec in get(spec.type).sections(summaries[experiment]) for t in sec.tables]
-    t = tables[int(index)]
+    return tables[int(index)]
+
+
+def table_block(name: str, experiment: str, index: str) -> str:
+    t = _report_table(name, experiment, index)
     return markdown_table(t.columns, t.rows, t.caption)
+
+
+def pivot_block(name: str, experiment: str, index: str, rows: str, col: str, val: str) -> str:
+    """Table INDEX of an experiment's report, pivoted: one row per distinct value of the columns numbered ROWS
+    (comma-separated), one column per distinct value of column COL, cells from column VAL (blank where absent)."""
+    t = _report_table(name, experiment, index)
+    keys, cols, cells = [], [], {}
+    rs, c, v = [int(i) for i in rows.split(",")], int(col), int(val)
+    for row in t.rows:
+        k = tuple(row[i] for i in rs)
+        if k not in keys:
+            keys.append(k)
+        if row[c] not in cols:
+            cols.append(row[c])
+        cells[k, row[c]] = row[v]
+    return markdown_table([t.columns[i] for i in rs] + cols,
+                          [list(k) + [cells.get((k, x), "") for x in cols] for k in keys],
+                          f"Cells: {t.columns[v]}. {t.caption}".strip())
+
+
+def _pixel_settings(names: str):
+    """(debaters label, images, setting) for every setting of every pixel-debate experiment of the named runs."""
+    for name in names.split(","):
+        suite, summaries = _load(name)
+        for spec in suite.experiment:
+            summary = summaries[spec.title]
+            for s in summary.get("settings", []):
+                yield summary.get("agent_label", spec.agent), s.get("images", summary.get("images")), s
+
+
+def _pct_ci(x, ci) -> str:
+    from proctor.term import fmt_ci
+
+    return "—" if x is None else f"{100 * x:.1f} {fmt_ci(ci, 1, scale=100)}"
+
+
+def pixels_block(names: str) -> str:
+    """Pixel debate beside the paper's Table 2, one row per setting of the named runs (comma-separated), every
+    accuracy with its 95% CI (bootstrap over images)."""
+    from proctor.debate.pixels.summary import paper_lift
+
+    rows = []
+    for agent, images, s in _pixel_settings(names):
+        p = s.get("paper") or {}
+        rows.append([agent, s["pixels"], "yes" if s["precommit"] else "no", images,
+                     _pct_ci(s["judge_accuracy"], s.get("judge_accuracy_ci")), p.get("judge"),
+                     _pct_ci(s.get("honest_first"), s.get("honest_first_ci")), p.get("honest_first"),
+                     _pct_ci(s.get("liar_first"), s.get("liar_first_ci")), p.get("liar_first"),
+                     _pct_ci(s.get("debate_accuracy"), s.get("debate_accuracy_ci")), p.get("mean"),
+                     _pct_ci(s.get("lift"), s.get("lift_ci")), paper_lift(s["pixels"], s["precommit"])])
+    return markdown_table(["debaters", "k", "precommit", "images", "judge alone %", "paper", "honest first %",
+                           "paper", "liar first %", "paper", "mean %", "paper", "lift, pts", "paper lift"], rows)
+
+
+def pixel_lift_block(names: str, tolerance: str = "4") -> str:
+    """The precommit rows' lift against the paper's, and whether each is within TOLERANCE points."""
+    from proctor.debate.pixels.summary import paper_lift
+
+    rows = []
+    for agent, images, s in _pixel_settings(names):
+        paper = paper_lift(s["pixels"], s["precommit"])
+        if not s["precommit"] or paper is None or s.get("lift") is None:
+            continue
+        diff = 100 * s["lift"] - paper
+        rows.append([f"{agent}, {s['pixels']} px, {images} images", _pct_ci(s["lift"], s.get("lift_ci")), paper,
+                     f"{diff:+.1f}", "yes" if abs(diff) <= float(tolerance) else "no"])
+    return markdown_table(["precommit setting", "our lift, pts [95% CI]", "paper's lift", "difference",
+                           f"within {tolerance} pts"], rows)
 
 
 def render(text: str) -> str:
     def block(m: re.Match) -> str:
         kind, *args = m["args"].split()
-        body = {"scorecard": scorecard_block, "table": table_block}[kind](*args)
+        body = {"scorecard": scorecard_block, "table": table_block, "pixels": pixels_block,
+                "pixel-lift": pixel_lift_block, "pivot": pivot_block}[kind](*args)
         return m.group(1) + body + m.group(4)
 
     return BLOCK.sub(block, text)
