@@ -18,7 +18,7 @@ def test_round_trip_keeps_weights_config_and_codes(tmp_path):
         sae.b_dec.normal_()
         sae.encoder.bias.normal_()
     save_sae(sae, tmp_path / "sae")
-    assert sorted(p.name for p in (tmp_path / "sae").iterdir()) == ["config.json", "sae.safetensors"]
+    assert sorted(p.name for p in (tmp_path / "sae").iterdir()) == ["cfg.json", "config.json", "sae.safetensors"]
     back = load_sae(tmp_path / "sae")
     assert back.cfg == sae.cfg
     for k, v in sae.state_dict().items():
@@ -48,6 +48,7 @@ def test_loads_sparsify_layout_and_encodes_like_sparsify(tmp_path):
     t = _sparsify_folder(tmp_path / "layers.3")
     sae = load_sae(tmp_path / "layers.3")
     assert sae.cfg.num_latents == 24 and sae.cfg.k == 3 and sae.cfg.d_in == 6
+    assert (sae.cfg.site, sae.cfg.model) == ("resid.4", "")  # sparsify's hookpoint counts blocks from 0
     x = torch.randn(7, 6)
     # sparsify: pre = relu(W_enc (x - b_dec) + b_enc); top-k; x_hat = sum top_acts * W_dec[idx] + b_dec
     pre = torch.relu((x - t["b_dec"]) @ t["encoder.weight"].T + t["encoder.bias"])

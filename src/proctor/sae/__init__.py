@@ -3,7 +3,7 @@
 Public API (stable; other packages, e.g. the superposition helper, load SAEs through it):
 
     from proctor.sae import load_sae, save_sae
-    sae = load_sae("runs/sae")          # a Proctor folder (config.json) or an EleutherAI sparsify folder (cfg.json)
+    sae = load_sae("runs/sae")          # a Proctor, EleutherAI sparsify or SAELens folder (told apart by its files)
     sae.W_dec                           # [latents, d_in] torch Parameter, rows unit-norm (each latent's direction)
     z = sae.encode(x)                   # x [n, d_in] float tensor -> dense code z [n, latents] (k non-zero per row)
     x_hat = sae.decode(z)               # z W_dec + b_dec
@@ -15,12 +15,12 @@ Public API (stable; other packages, e.g. the superposition helper, load SAEs thr
     summary.py     summarize(store, spec), headline, scorecard
     report.py      the report sections
     technique.py   the registration (`type = "sae"`)
-    cli.py         `proctor sae train | features | monitor | study`
+    cli.py         `proctor sae train | features | monitor | study | export`
     capture.py     activations at resid.N / mlp.N through forward hooks; safetensors shards
     config.py      SAEConfig (saved beside the weights) and TrainConfig (the trainer's)
     topk.py        the TopK / BatchTopK / AuxK math
     model.py       SparseAutoencoder
-    checkpoint.py  save / load (Proctor layout and EleutherAI sparsify's)
+    checkpoint.py  save / load / export: Proctor's folder (which sparsify loads), sparsify's and SAELens's
     train.py       the trainer: Adam, width-scaled lr, AuxK, bf16, DDP
     metrics.py     FVU / L0 / dead latents, splice cost, CE loss recovered
     contrast.py    the shipped contrastive sets

@@ -7,6 +7,7 @@ Options that name a spec field default to the spec's (proctor.sae.spec.SAESpec).
     proctor sae train --acts shards/ --site resid.3 --out runs/sae                train on saved activation shards
     proctor sae features runs/sae --set sycophancy                                latents ranked by AUROC + examples
     proctor sae monitor runs/sae --set hh                                         SAE monitor vs probes at 1% / 5% FPR
+    proctor sae export runs/sae --format saelens --out runs/sae-saelens           for sae_lens.SAE.load_from_disk
     torchrun --nproc_per_node 2 -m proctor.cli sae train --acts shards/ ...       DDP (gloo on CPU, nccl on CUDA)
 
 Every command takes `--json`: the last stdout line is then one JSON object (NaN -> null).
@@ -62,7 +63,8 @@ def _one_set(name: str) -> str:
 
 @sae_app.command()
 def train(
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for sae.safetensors + config.json.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for sae.safetensors + config.json (+ sparsify's "
+                                                                 "cfg.json for topk SAEs).")],
     text: Annotated[Optional[str], typer.Option(help="Capture these sets' training texts (comma list).")] = None,
     acts: Annotated[Optional[Path], typer.Option(help="Or train on activation shards (save_shards).")] = None,
     model: ModelOpt = None, site: SiteOpt = None, architecture: ArchOpt = None, expansion: ExpansionOpt = None,
@@ -144,13 +146,19 @@ def train(
 
 
 def _load(sae_dir: Path, model: Optional[str], site: Optional[str]):
+    """The SAE of a Proctor, sparsify or SAELens folder, with its model and site (options override the folder's);
+    a folder that records neither (sparsify's, unless inside a sparsify run) needs --model / --site."""
+    from .capture import Site
     from .checkpoint import load_sae
 
     sae = load_sae(sae_dir)
-    model = model or sae.cfg.model or "minilm"
+    model = model or sae.cfg.model
     site = site or sae.cfg.site
-    if not site:
-        raise ConfigError(f"{sae_dir}: the SAE config names no site; pass --site")
+    for name, value in (("site", site), ("model", model)):
+        if not value:
+            raise ConfigError(f"{sae_dir}: the SAE folder records no {name}; pass --{name}")
+    site = str(Site.parse(site))
+    sae.cfg.site, sae.cfg.model = site, model
     return sae, model, site
 
 
@@ -167,7 +175,9 @@ def _captured(sae, model, site, set_name, size, seed):
     return Captured(cs, rows, owner), cap
 
 
-SaeDirArg = Annotated[Path, typer.Argument(help="SAE folder (Proctor or sparsify layout).")]
+SaeDirArg = Annotated[Path, typer.Argument(help="SAE folder: Proctor's, sparsify's (cfg.json + sae.safetensors, or a "
+                                                "run folder with one layers.N) or SAELens's (cfg.json + "
+                                                "sae_weights.safetensors).")]
 ModelOfSae = Annotated[Optional[str], typer.Option(help="Default: the model in the SAE config.")]
 SiteOfSae = Annotated[Optional[str], typer.Option(help="Default: the site in the SAE config.")]
 
@@ -234,6 +244,41 @@ def monitor(
                   f"{m['realised_fpr@5%']:.3f}")
     if as_json:
         emit_json({"model": model, "site": site, **res})
+
+
+@sae_app.command()
+def export(
+    sae_dir: Annotated[Path, typer.Argument(help="SAE folder (Proctor, sparsify or SAELens) or a `proctor sae study` "
+                                                 "run folder (its sae/).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write (for saelens: not one holding a "
+                                                                  "Proctor / sparsify SAE).")],
+    fmt: Annotated[str, typer.Option("--format", help="saelens (cfg.json + sae_weights.safetensors, for "
+                                                      "sae_lens.SAE.load_from_disk) or sparsify (Proctor's folder, "
+                                                      "which sparsify.SparseCoder.load_from_disk reads; topk only).")]
+    = "saelens",
+    model: ModelOfSae = None, site: SiteOfSae = None, as_json: JsonOpt = False,
+):
+    """Write an SAE in another tool's layout, with its hook site and model recorded."""
+    from ..jsonout import emit_json
+    from ..term import out, safe
+    from .checkpoint import export_saelens, saelens_hook, save_sae, sparsify_cfg, sparsify_hookpoint
+
+    if fmt not in ("saelens", "sparsify"):
+        raise ConfigError(f"--format {fmt!r}: expected saelens or sparsify")
+    check_out_dir(out_dir)
+    sae, model, site = _load(sae_dir, model, site)
+    if fmt == "saelens":
+        export_saelens(sae, out_dir)
+        where = f"hook {saelens_hook(site)}"
+    else:
+        sparsify_cfg(sae.cfg)  # refuses batchtopk / relu before anything is written
+        save_sae(sae, out_dir)
+        where = f"hookpoint {sparsify_hookpoint(site)}"
+    out.print(f"{sae.cfg.architecture} SAE ({sae.num_latents:,} latents) of {safe(model)} {site} ({where}) -> "
+              f"{safe(out_dir, 1000)} ({fmt})")
+    if as_json:
+        emit_json({"out": str(out_dir), "format": fmt, "model": model, "site": site, "architecture":
+                   sae.cfg.architecture, "num_latents": sae.num_latents})
 
 
 @sae_app.command()
