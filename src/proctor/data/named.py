@@ -2,8 +2,13 @@
 
 Named data sets are read from the folder in `PROCTOR_DATA` (looked up at call time, so tests and the CLI can set it
 late); without a local copy they come from the Hugging Face Hub. The test split depends on `split_seed` only, never
-on an experiment seed, so every seed of an experiment is scored on the same examples. Hub tables may name their
-text column `sentence` (SST-2, GLUE); it is read as `text`.
+on an experiment seed, so every seed of an experiment is scored on the same examples. Hub tables and `save_to_disk`
+folders may name their text column `sentence` (SST-2, GLUE); it is read as `text`.
+
+Other sources: a local table file (split by `test_fraction`); a folder holding train.* and test.* table files; a
+folder written by `datasets`' `save_to_disk` (a Dataset is one table, split like a file; a DatasetDict's splits are
+used as the Hub's are); a Hub id. `columns` maps a table's own column names and `split` picks splits ("NAME": that
+split alone, divided by `test_fraction`; "TRAIN,TEST"); named data sets have fixed columns and splits.
 
 | name         | local files (under PROCTOR_DATA)              | Hub id (used when the local files are absent)   |
 |--------------|-----------------------------------------------|-------------------------------------------------|
@@ -17,7 +22,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +30,16 @@ import pandas as pd
 
 from proctor.errors import ConfigError, DataError
 
-from .tables import SUPPORTED_EXTENSIONS, load_hub, load_table, parse_hub_id, table_extension
-from .text import TextDataset, sample_dataset, split_dataset, to_text_dataset
+from .tables import (
+    SUPPORTED_EXTENSIONS,
+    is_saved_dataset,
+    load_disk,
+    load_hub,
+    load_table,
+    parse_hub_id,
+    table_extension,
+)
+from .text import Columns, TextDataset, sample_dataset, split_dataset, to_text_dataset
 
 DATA_ENV = "PROCTOR_DATA"
 _HUB_RE = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+(:[\w.-]+)?$")
@@ -172,71 +185,137 @@ def _split_of(frames: dict[str, pd.DataFrame], split: str, hub_id: str) -> pd.Da
     return _hub_columns(frames[split])
 
 
-def _hub_columns(df: pd.DataFrame) -> pd.DataFrame:
-    # Many Hub text-classification sets (SST-2, GLUE) call the text `sentence`; local files must say `text`.
-    if "sentence" in df.columns and "text" not in df.columns:
+def _hub_columns(df: pd.DataFrame, columns: Columns | None = None) -> pd.DataFrame:
+    # Many Hub text-classification sets (SST-2, GLUE) call the text `sentence`; local files must say `text` (or
+    # name it with --text-column).
+    if "sentence" in df.columns and "text" not in df.columns and not (columns and columns.text):
         return df.rename(columns={"sentence": "text"})
     return df
 
 
-def _pair(parts: list[tuple[pd.DataFrame, str]], name: str, label_names: list[str] | None = None) -> Pair:
+def _pair(parts: list[tuple[pd.DataFrame, str]], name: str, label_names: list[str] | None = None,
+          columns: Columns | None = None) -> Pair:
     """Convert a train table and a test table with one label mapping for both (string labels must agree)."""
     (train_df, train_src), (test_df, test_src) = parts
     # Each part alone first, so an error names its own file and row; only train needs both classes.
-    to_text_dataset(train_df, name=f"{name}/train", source=train_src, label_names=label_names)
-    to_text_dataset(test_df, name=f"{name}/test", source=test_src, label_names=label_names, min_classes=1)
+    to_text_dataset(train_df, name=f"{name}/train", source=train_src, label_names=label_names, columns=columns)
+    to_text_dataset(test_df, name=f"{name}/test", source=test_src, label_names=label_names, min_classes=1,
+                    columns=columns)
     both = to_text_dataset(pd.concat([train_df, test_df], ignore_index=True), name=name,
-                           source=f"{train_src} + {test_src}", label_names=label_names)
+                           source=f"{train_src} + {test_src}", label_names=label_names, columns=columns)
     n = len(train_df)
     tr = both.subset(np.arange(n), f"{name}/train")
     te = both.subset(np.arange(n, len(both)), f"{name}/test")
-    return (TextDataset(tr.name, tr.texts, tr.labels, tr.label_names, train_src),
-            TextDataset(te.name, te.texts, te.labels, te.label_names, test_src), "")
+    return (replace(tr, source=train_src), replace(te, source=test_src), "")
 
 
-def _load_path(path: Path, seed: int, frac: float) -> Pair:
-    if path.is_dir():
-        found: dict[str, list[Path]] = {"train": [], "test": []}
-        for p in sorted(path.iterdir()):
-            stem = p.name.split(".")[0].lower()
-            if p.is_file() and stem in found and table_extension(p):
-                found[stem].append(p)
-        if not found["train"] or not found["test"] or len(found["train"]) > 1 or len(found["test"]) > 1:
-            listed = ", ".join(p.name for p in sorted(path.iterdir())[:20]) or "nothing"
-            raise DataError(f"{path}: a data folder needs exactly one train.* and one test.* file "
-                            f"({', '.join(SUPPORTED_EXTENSIONS)}, optionally .gz); found: {listed}")
-        tr_path, te_path = found["train"][0], found["test"][0]
-        tr, te, _ = _pair([(load_table(tr_path), str(tr_path)), (load_table(te_path), str(te_path))], path.name)
-        return tr, te, f"The folder's own {tr_path.name} ({len(tr):,}) and {te_path.name} ({len(te):,}) files."
-    ds = to_text_dataset(load_table(path), name=path.name, source=str(path))
+def _how(ds: TextDataset) -> str:
+    return ("grouped by question (a question's candidate answers stay on one side)"
+            if ds.groups is not None and np.unique(ds.groups).size < len(ds) else "stratified by label")
+
+
+def _one_table(df: pd.DataFrame, name: str, source: str, what: str, *, seed: int, frac: float,
+               label_names: list[str] | None, columns: Columns | None) -> Pair:
+    ds = to_text_dataset(df, name=name, source=source, label_names=label_names, columns=columns)
     tr, te = split_dataset(ds, frac, seed)
-    return tr, te, (f"{path.name} ({len(ds):,} rows) split {_pct(frac)} into train/test, stratified by label, "
-                    f"split seed {seed}.")
+    return tr, te, f"{what} ({len(ds):,} rows) split {_pct(frac)} into train/test, {_how(ds)}, split seed {seed}."
 
 
-def _labelled(df: pd.DataFrame) -> bool:
+def parse_split(split: str | None) -> tuple[str, ...]:
+    """`--split`: "NAME" (that split alone, divided by test_fraction) or "TRAIN,TEST"; None = the default."""
+    if split is None:
+        return ()
+    parts = tuple(p.strip() for p in split.split(","))
+    if len(parts) > 2 or not all(parts):
+        raise ConfigError(f"split {split!r}: expected NAME (one split, divided into train/test) or TRAIN,TEST")
+    return parts
+
+
+def _label_column(columns: Columns | None) -> str:
+    return (columns.label if columns else None) or "label"
+
+
+def _from_splits(frames: dict[str, pd.DataFrame], where: str, name: str, *, split: str | None, seed: int,
+                 frac: float, columns: Columns | None) -> Pair:
+    """Train/test from the splits of a Hub data set or a saved DatasetDict: `split` picks them (see parse_split);
+    by default its train split and its first labelled test / validation / valid / dev split."""
+    wanted = parse_split(split)
+    for s in wanted:
+        if s not in frames:
+            raise DataError(f"{where}: no '{s}' split (it has: {', '.join(frames)}); pick one with --split")
+    label_col = _label_column(columns)
+    first = wanted[0] if wanted else "train" if "train" in frames else next(iter(frames))
+    hub_names = frames[first].attrs.get("label_names", {})
+    names = hub_names.get(label_col) or (None if columns and columns.label else hub_names.get("answer"))
+    frames = {k: _hub_columns(v, columns) for k, v in frames.items()}
+    if wanted:
+        train_split, test_split = wanted[0], (wanted[1] if len(wanted) == 2 else None)
+    elif "train" not in frames:
+        raise DataError(f"{where}: no 'train' split (it has: {', '.join(frames)}); pick one with --split NAME or "
+                        "--split TRAIN,TEST")
+    else:
+        train_split = "train"
+        test_split = next((s for s in _TEST_SPLITS if s in frames and _labelled(frames[s], label_col)), None)
+    if test_split is None:
+        return _one_table(frames[train_split], name, f"{where} ({train_split})", f"{where}: its {train_split} split",
+                          seed=seed, frac=frac, label_names=names, columns=columns)
+    tr, te, _ = _pair([(frames[train_split], f"{where} ({train_split})"), (frames[test_split],
+                                                                           f"{where} ({test_split})")],
+                      name, names, columns)
+    return tr, te, (f"{where}: its {train_split} ({len(tr):,}) and {test_split} ({len(te):,}, as test) splits.")
+
+
+def _load_path(path: Path, seed: int, frac: float, columns: Columns | None, split: str | None) -> Pair:
+    if is_saved_dataset(path):
+        loaded = load_disk(path)
+        if isinstance(loaded, dict):
+            return _from_splits(loaded, str(path), path.name, split=split, seed=seed, frac=frac, columns=columns)
+        _no_split(path, split, "a saved Dataset (not a DatasetDict) is one table")
+        names = loaded.attrs.get("label_names", {}).get(_label_column(columns))
+        return _one_table(_hub_columns(loaded, columns), path.name, str(path), f"{path.name}, a saved Dataset,",
+                          seed=seed, frac=frac, label_names=names, columns=columns)
+    if path.is_dir():
+        found: dict[str, list[Path]] = {}
+        for p in sorted(path.iterdir()):
+            if p.is_file() and table_extension(p):
+                found.setdefault(p.name.split(".")[0].lower(), []).append(p)
+        wanted = parse_split(split) or ("train", "test")
+        if any(len(found.get(s, [])) != 1 for s in wanted):
+            listed = ", ".join(p.name for p in sorted(path.iterdir())[:20]) or "nothing"
+            need = " and one ".join(f"{s}.*" for s in wanted)
+            raise DataError(f"{path}: a data folder needs exactly one {need} file "
+                            f"({', '.join(SUPPORTED_EXTENSIONS)}, optionally .gz), or is a Hugging Face "
+                            f"save_to_disk folder; found: {listed}")
+        if len(wanted) == 1:
+            p = found[wanted[0]][0]
+            return _one_table(load_table(p), path.name, str(p), f"The folder's {p.name}", seed=seed, frac=frac,
+                              label_names=None, columns=columns)
+        tr_path, te_path = found[wanted[0]][0], found[wanted[1]][0]
+        tr, te, _ = _pair([(load_table(tr_path), str(tr_path)), (load_table(te_path), str(te_path))], path.name,
+                          columns=columns)
+        return tr, te, f"The folder's own {tr_path.name} ({len(tr):,}) and {te_path.name} ({len(te):,}) files."
+    _no_split(path, split, "a file is one table")
+    return _one_table(load_table(path), path.name, str(path), path.name, seed=seed, frac=frac, label_names=None,
+                      columns=columns)
+
+
+def _no_split(path: Path, split: str | None, why: str) -> None:
+    if split is not None:
+        raise ConfigError(f"{path}: --split {split!r} does not apply: {why}, divided into train/test by "
+                          "test_fraction; --split picks splits of a DatasetDict folder, a folder of split files or "
+                          "a Hub id")
+
+
+def _labelled(df: pd.DataFrame, column: str = "label") -> bool:
     # GLUE-style Hub test splits mark hidden labels as -1.
-    label = df.get("label")
+    label = df.get(column)
     return not (label is not None and pd.api.types.is_integer_dtype(label) and bool((label < 0).any()))
 
 
-def _load_hub_id(spec: str, seed: int, frac: float) -> Pair:
+def _load_hub_id(spec: str, seed: int, frac: float, columns: Columns | None, split: str | None) -> Pair:
     hub_id, config = parse_hub_id(spec)
     frames = load_hub(hub_id, config=config)
-    if "train" not in frames:
-        raise DataError(f"Hub data set '{spec}': no 'train' split (it has: {', '.join(frames)})")
-    hub_names = frames["train"].attrs.get("label_names", {})
-    frames = {k: _hub_columns(v) for k, v in frames.items()}
-    train = frames["train"]
-    names = hub_names.get("label") or hub_names.get("answer")
-    test_split = next((s for s in _TEST_SPLITS if s in frames and _labelled(frames[s])), None)
-    if test_split is None:
-        ds = to_text_dataset(train, name=spec, source=f"{spec} (train)", label_names=names)
-        tr, te = split_dataset(ds, frac, seed)
-        return tr, te, (f"Hub data set {spec}: its train split ({len(ds):,}) split {_pct(frac)} into train/test, "
-                        f"stratified by label, split seed {seed}.")
-    tr, te, _ = _pair([(train, f"{spec} (train)"), (frames[test_split], f"{spec} ({test_split})")], spec, names)
-    return tr, te, f"Hub data set {spec}: its train ({len(tr):,}) and {test_split} ({len(te):,}, as test) splits."
+    return _from_splits(frames, f"Hub data set '{spec}'", spec, split=split, seed=seed, frac=frac, columns=columns)
 
 
 def looks_local(spec: str) -> bool:
@@ -259,34 +338,55 @@ def _check_args(test_fraction: float, max_train: int | None, max_test: int | Non
 
 
 def load_dataset(name_or_path: str | Path, *, split_seed: int = 0, test_fraction: float = 0.3,
-                 max_train: int | None = None, max_test: int | None = None) -> DatasetSplits:
+                 max_train: int | None = None, max_test: int | None = None, columns: Columns | None = None,
+                 split: str | None = None) -> DatasetSplits:
     """Fixed train/test splits from, in this order: a named data set (sst2, boolq, anthropic_hh, any case), an
-    existing local file (split by `test_fraction`) or folder (its train.* and test.*), or a Hub id
-    ("org/name" or "org/name:config"). `max_train` / `max_test` take a stratified subsample seeded by
-    `split_seed`."""
+    existing local file (split by `test_fraction`), a folder (a Hugging Face `save_to_disk` Dataset or DatasetDict,
+    or train.* and test.* table files), or a Hub id ("org/name" or "org/name:config"). `columns` maps the table's
+    column names (see `Columns`); `split` picks splits: "NAME" (divided by `test_fraction`) or "TRAIN,TEST"
+    (default: train and the first labelled test / validation / valid / dev split). `max_train` / `max_test` take a
+    stratified subsample seeded by `split_seed`."""
     _check_args(test_fraction, max_train, max_test)
+    parse_split(split)
     spec = str(name_or_path).strip()
     key = spec.lower()
     hub_id: str | None = None
     if not isinstance(name_or_path, Path) and key in NAMED:
+        given = [f"--{r}-column" for r in (columns.given() if columns else {})] + (["--split"] if split else [])
+        if given:
+            raise ConfigError(f"data set '{key}' is a named data set with fixed columns and splits; "
+                              f"{', '.join(given)} apply to files, folders and Hub ids")
         name, hub_id = key, NAMED[key].hub_id
         tr, te, note = _load_named(key, split_seed, test_fraction)
     elif spec and Path(spec).expanduser().exists():
         path = Path(spec).expanduser()
         name = path.name
-        tr, te, note = _load_path(path, split_seed, test_fraction)
+        tr, te, note = _load_path(path, split_seed, test_fraction, columns, split)
     elif looks_local(spec) or isinstance(name_or_path, Path):
         raise DataError(f"{spec}: no such file or folder")
     elif _looks_like_hub_id(spec):
         name = hub_id = spec
-        tr, te, note = _load_hub_id(spec, split_seed, test_fraction)
+        tr, te, note = _load_hub_id(spec, split_seed, test_fraction, columns, split)
     else:
         raise DataError(f"data set '{spec}': not a named data set ({', '.join(NAMED)}), not an existing file or "
                         "folder, and not a Hub id")
     if np.unique(tr.labels).size < 2:
         raise DataError(f"data set '{name}' ({tr.source}): the train split has only one class; need at least two")
     small_tr, small_te = sample_dataset(tr, max_train, split_seed), sample_dataset(te, max_test, split_seed)
+    _enough_per_class(small_tr, name)
     if len(small_tr) < len(tr) or len(small_te) < len(te):
         note = (note.rstrip(".") + f"; subsampled to {len(small_tr):,} train / {len(small_te):,} test, "
                 f"stratified, seed {split_seed}.")
     return DatasetSplits(name, small_tr, small_te, hub_id, note)
+
+
+def _enough_per_class(tr: TextDataset, name: str) -> None:
+    """Every class in the train split needs two examples: one cannot be learned, and the stratified halves of a
+    technique (W2S's weak / strong halves) cannot be drawn. A column with many one-off values is not a label."""
+    counts = np.bincount(tr.labels, minlength=tr.n_classes)
+    single = [tr.label_names[i] for i in np.flatnonzero(counts == 1)]
+    if single:
+        shown = ", ".join(repr(s[:40]) for s in single[:3]) + (", ..." if len(single) > 3 else "")
+        raise DataError(f"data set '{name}' ({tr.source}): {len(single)} of the {int((counts > 0).sum())} classes "
+                        f"in column '{tr.label_column}' have a single training example ({shown}); each class needs "
+                        "at least two: is it the right label column? (--label-column)")

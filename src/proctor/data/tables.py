@@ -1,7 +1,8 @@
 """Read a table of rows from a local file or from the Hugging Face Hub.
 
 `load_table` reads JSONL, JSON, CSV, TSV and Parquet files, each optionally gzipped, into a DataFrame; `load_hub`
-reads every split of a Hub data set. Neither knows what the columns mean (that is `text.py`). Every failure is a
+reads every split of a Hub data set and `load_disk` a folder written by `datasets`' `save_to_disk` (both through
+`datasets`). None of them knows what the columns mean (that is `text.py`). Every failure is a
 `DataError` whose message is one line naming the file (and the line, for JSONL) or the Hub id.
 """
 
@@ -183,13 +184,7 @@ def load_hub(hub_id: str, *, config: str | None = None, data_dir: str | None = N
         loaded = datasets.load_dataset(hub_id, config, **kwargs)
         if not isinstance(loaded, dict):  # a single Dataset when the repo has one unnamed split
             loaded = {"train": loaded}
-        frames = {}
-        for split, ds in loaded.items():
-            df = ds.to_pandas()
-            names = {col: list(feat.names) for col, feat in (ds.features or {}).items()
-                     if isinstance(feat, datasets.ClassLabel)}
-            df.attrs["label_names"] = names
-            frames[str(split)] = df
+        frames = {str(split): _frame(ds) for split, ds in loaded.items()}
     except DataError:
         raise
     except Exception as e:  # network, auth, missing repo, bad config: all reach the user as one line
@@ -197,3 +192,48 @@ def load_hub(hub_id: str, *, config: str | None = None, data_dir: str | None = N
     if not frames:
         raise DataError(f"{where} has no splits")
     return frames
+
+
+def _frame(ds) -> pd.DataFrame:
+    """A `datasets.Dataset` as a DataFrame; its ClassLabel columns' class names in `df.attrs["label_names"]`."""
+    import datasets
+
+    df = ds.to_pandas()
+    df.attrs["label_names"] = {col: list(feat.names) for col, feat in (ds.features or {}).items()
+                               if isinstance(feat, datasets.ClassLabel)}
+    return df
+
+
+def is_saved_dataset(path: str | Path) -> bool:
+    """A folder written by `datasets.Dataset.save_to_disk` (state.json + dataset_info.json) or
+    `DatasetDict.save_to_disk` (dataset_dict.json)."""
+    path = Path(path)
+    return path.is_dir() and ((path / "dataset_dict.json").is_file()
+                              or ((path / "state.json").is_file() and (path / "dataset_info.json").is_file()))
+
+
+def load_disk(path: str | Path) -> dict[str, pd.DataFrame] | pd.DataFrame:
+    """A `save_to_disk` folder read with `datasets.load_from_disk`: every split of a DatasetDict (split name ->
+    DataFrame), or the one table of a Dataset. Class names as in `load_hub`."""
+    path = Path(path).expanduser()
+    try:
+        import datasets
+
+        loaded = datasets.load_from_disk(str(path))
+        if isinstance(loaded, datasets.DatasetDict):
+            frames = {str(split): _frame(ds) for split, ds in loaded.items()}
+            if not frames:
+                raise DataError(f"{path}: a saved DatasetDict with no splits")
+            for split, df in frames.items():
+                if len(df) == 0:
+                    raise DataError(f"{path}: split '{split}' has no rows")
+            return frames
+        df = _frame(loaded)
+    except DataError:
+        raise
+    except Exception as e:  # a damaged or foreign folder: pyarrow, json and datasets raise many types
+        raise DataError(f"{path}: not a readable Hugging Face save_to_disk folder: {type(e).__name__}: "
+                        f"{one_line(e)}") from None
+    if len(df) == 0:
+        raise DataError(f"{path}: no rows")
+    return df

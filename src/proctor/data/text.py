@@ -1,8 +1,14 @@
 """Typed text-classification records, the conversion of table rows into them, and seeded stratified splits.
 
-Accepted columns: `text` + `label`; or `question` + (`passage` |
-`context`) + `answer`, turned into "Passage: ...\\nQuestion: ..." as openai/weak-to-strong does. Labels may be
-booleans, integers or strings. Rows are counted from 1 in messages.
+Accepted tables (column names as given, or mapped with `Columns`: `--text-column` etc. on the CLI):
+- `text` + `label`;
+- `question` + (`passage` | `context`) + `answer` (BoolQ): "Passage: ...\\nQuestion: ..." labelled by `answer`;
+- multiple choice flattened to one candidate per row, as openai/weak-to-strong flattens CosmosQA and SciQ: `question`
+  + candidate `answer` + a 0/1 `label` saying whether it is right, with an optional `context` / `passage`. The text
+  is "Context: ...\\nQuestion: ...\\nAnswer: ..." (CosmosQA's format) or, without a context, "Q: ... A: ..." (SciQ's);
+  the rows of one question form a group that a split never divides.
+Labels may be booleans, integers or strings; a label column that reads like free text, or has more distinct values
+than classes can be (`MAX_CLASSES`), is an error naming it. Rows are counted from 1 in messages.
 """
 
 from __future__ import annotations
@@ -18,6 +24,28 @@ from proctor.errors import DataError
 _CONTEXT_COLUMNS = ("passage", "context")
 
 
+@dataclass(frozen=True)
+class Columns:
+    """Which column of a table holds what; None means the usual name (`text`, `label`, `question`, `passage` or
+    `context`, `answer`)."""
+
+    text: str | None = None
+    label: str | None = None
+    question: str | None = None
+    passage: str | None = None
+    answer: str | None = None
+
+    def given(self) -> dict[str, str]:
+        """The roles that were mapped, with their column names."""
+        return {role: col for role in COLUMN_OPTIONS if (col := getattr(self, role)) is not None}
+
+
+#: The CLI option (and, with `_`, the spec key) that maps each role to a column.
+COLUMN_OPTIONS = {"text": "--text-column", "label": "--label-column", "question": "--question-column",
+                  "passage": "--passage-column", "answer": "--answer-column"}
+_MAP_HINT = "map yours with " + " / ".join(COLUMN_OPTIONS.values()) + " (text_column etc. in a spec)"
+
+
 # eq=False: field-wise equality over a numpy array is ambiguous and a list field is unhashable; compare fingerprints.
 @dataclass(frozen=True, eq=False)
 class TextDataset:
@@ -28,6 +56,10 @@ class TextDataset:
     labels: np.ndarray
     label_names: list[str]
     source: str
+    groups: np.ndarray | None = None
+    """Optional group ids (one multiple-choice question's candidate rows share one): splits keep a group together."""
+    label_column: str = "label"
+    """The column the labels came from (named in errors)."""
 
     def __post_init__(self) -> None:
         labels = np.array(self.labels, dtype=np.int64).reshape(-1)
@@ -36,6 +68,12 @@ class TextDataset:
         object.__setattr__(self, "labels", labels)
         if labels.shape[0] != len(self.texts):
             raise ValueError(f"{self.name}: {len(self.texts)} texts but {labels.shape[0]} labels")
+        if self.groups is not None:
+            groups = np.array(self.groups, dtype=np.int64).reshape(-1)
+            groups.setflags(write=False)
+            object.__setattr__(self, "groups", groups)
+            if groups.shape[0] != labels.shape[0]:
+                raise ValueError(f"{self.name}: {labels.shape[0]} labels but {groups.shape[0]} group ids")
         if labels.size and (labels.min() < 0 or labels.max() >= len(self.label_names)):
             raise ValueError(f"{self.name}: labels must lie in 0..{len(self.label_names) - 1}")
 
@@ -56,7 +94,8 @@ class TextDataset:
             idx = np.flatnonzero(idx)
         idx = idx.astype(np.int64)
         return TextDataset(name or self.name, [self.texts[i] for i in idx], self.labels[idx],
-                           list(self.label_names), self.source)
+                           list(self.label_names), self.source,
+                           None if self.groups is None else self.groups[idx], self.label_column)
 
     def fingerprint(self) -> str:
         """SHA-256 over texts and labels (first 16 hex digits): names this exact data in unit keys and caches."""
@@ -71,44 +110,93 @@ class TextDataset:
 
 
 def to_text_dataset(df: pd.DataFrame, *, name: str, source: str, label_names: list[str] | None = None,
-                    min_classes: int = 2) -> TextDataset:
-    """Turn table rows into a TextDataset (see the module docstring for the accepted columns).
+                    min_classes: int = 2, columns: Columns | None = None) -> TextDataset:
+    """Turn table rows into a TextDataset (see the module docstring for the accepted tables).
 
-    `label_names`, when given, names integer labels 0..k-1 (or fixes the order of string labels); otherwise
-    booleans become ["false", "true"], integers 0..k-1 are kept, and other integers or strings are mapped in
-    sorted order. `min_classes=1` accepts a single class (a test file may hold one).
+    `columns` maps roles to the table's own column names. `label_names`, when given, names integer labels 0..k-1
+    (or fixes the order of string labels); otherwise booleans become ["false", "true"], integers 0..k-1 are kept,
+    and other integers or strings are mapped in sorted order. `min_classes=1` accepts a single class (a test file
+    may hold one).
     """
     where = f"data set '{name}' ({source})"
     cols = [str(c) for c in df.columns]
+    shown = ", ".join(cols[:20]) + (", ..." if len(cols) > 20 else "")
     if len(df) == 0:
         raise DataError(f"{where}: no rows")
-    text_col = "text" if "text" in cols else None
-    context_col = next((c for c in _CONTEXT_COLUMNS if c in cols), None)
-    if text_col and "label" in cols:
+    mapped = columns or Columns()
+    for role, col in mapped.given().items():
+        if col not in cols:
+            raise DataError(f"{where}: no column '{col}' (given by {COLUMN_OPTIONS[role]}); found columns: "
+                            f"{shown or '(none)'}")
+    text_col = mapped.text or ("text" if "text" in cols else None)
+    label_col = mapped.label or "label"
+    question_col, answer_col = mapped.question or "question", mapped.answer or "answer"
+    context_col = mapped.passage or next((c for c in _CONTEXT_COLUMNS if c in cols), None)
+    qa_mapped = any(v is not None for v in (mapped.question, mapped.passage, mapped.answer))
+    groups = None
+    if text_col and (mapped.text or not qa_mapped) and label_col in cols:
         texts = _texts(df[text_col], where, text_col)
-        label_col = "label"
-    elif "question" in cols and context_col and "answer" in cols:
-        questions = _texts(df["question"], where, "question")
+    elif (not text_col or qa_mapped) and question_col in cols and answer_col in cols and label_col in cols \
+            and label_col != answer_col and not pd.api.types.is_bool_dtype(df[answer_col]):
+        # Multiple choice, one candidate answer per row and a 0/1 label: formatted as openai/weak-to-strong does.
+        questions = _texts(df[question_col], where, question_col)
+        answers = _texts(df[answer_col], where, answer_col)
+        contexts = _texts(df[context_col], where, context_col) if context_col else None
+        if contexts is None:
+            texts = [f"Q: {q} A: {a}" for q, a in zip(questions, answers)]
+        else:
+            texts = [f"Context: {c}\nQuestion: {q}\nAnswer: {a}" for c, q, a in zip(contexts, questions, answers)]
+        keys = [f"{len(c)}:{c}{q}" for c, q in zip(contexts or [""] * len(questions), questions)]
+        groups = pd.factorize(pd.Series(keys))[0]
+        labels = _right_or_wrong(df[label_col], where, label_col)
+        return _checked(TextDataset(name, texts, labels, ["wrong", "right"], source, groups, label_col), where,
+                        min_classes)
+    elif (not text_col or qa_mapped) and question_col in cols and context_col and \
+            (answer_col in cols or label_col in cols):
+        # BoolQ: a passage and a yes/no question, labelled by `answer` (or, without one, by the label column).
+        questions = _texts(df[question_col], where, question_col)
         passages = _texts(df[context_col], where, context_col)
         texts = [f"Passage: {p}\nQuestion: {q}" for p, q in zip(passages, questions)]
-        label_col = "answer"
+        label_col = answer_col if answer_col in cols else label_col
     else:
-        if text_col:
-            missing = ["'label'"]
-        elif {"question", "answer"} & set(cols) or context_col:
-            missing = [f"'{c}'" for c in ("question", "answer") if c not in cols]
-            missing += [] if context_col else ["'passage' (or 'context')"]
+        if text_col and not qa_mapped:
+            missing = [f"'{label_col}'"]
+        elif {question_col, answer_col} & set(cols) or context_col or qa_mapped:
+            missing = [f"'{c}'" for c in (question_col, answer_col) if c not in cols]
+            missing += [] if context_col or label_col in cols else [f"'passage' (or 'context'), or a 0/1 "
+                                                                    f"'{label_col}'"]
         else:
-            missing = ["'text'"] + ([] if "label" in cols else ["'label'"])
-        shown = ", ".join(cols[:20]) + (", ..." if len(cols) > 20 else "")
-        raise DataError(f"{where}: missing column {' and '.join(missing)}; expected 'text' + 'label', or "
-                        f"'question' + 'passage' (or 'context') + 'answer'; found columns: {shown or '(none)'}")
+            missing = ["'text'"] + ([] if label_col in cols else [f"'{label_col}'"])
+        raise DataError(f"{where}: missing column {' and '.join(missing)}; expected 'text' + 'label', "
+                        "'question' + 'passage' (or 'context') + 'answer', or multiple choice: 'question' + one "
+                        "candidate 'answer' + a 0/1 'label' (+ 'context'); found columns: "
+                        f"{shown or '(none)'}; {_MAP_HINT}")
     labels, names = encode_labels(df[label_col], where, label_col, label_names)
-    present = np.unique(labels)
+    return _checked(TextDataset(name, texts, labels, names, source, groups, label_col), where, min_classes)
+
+
+def _checked(ds: TextDataset, where: str, min_classes: int) -> TextDataset:
+    present = np.unique(ds.labels)
     if present.size < min_classes:
-        raise DataError(f"{where}: only one class ({names[int(present[0])]!r}) in column '{label_col}'; "
-                        "a classifier needs at least two")
-    return TextDataset(name, texts, labels, names, source)
+        raise DataError(f"{where}: only one class ({ds.label_names[int(present[0])]!r}) in column "
+                        f"'{ds.label_column}'; a classifier needs at least two")
+    return ds
+
+
+_RIGHT = {"1": 1, "1.0": 1, "true": 1, "yes": 1, "0": 0, "0.0": 0, "false": 0, "no": 0}
+
+
+def _right_or_wrong(col: pd.Series, where: str, column: str) -> np.ndarray:
+    """A multiple-choice table's label: 1 where the row's candidate answer is right, 0 where it is wrong."""
+    out = np.empty(len(col), dtype=np.int64)
+    for i, v in enumerate(col.tolist()):
+        key = str(bool(v)).lower() if isinstance(v, (bool, np.bool_)) else str(v).strip().lower()
+        if _missing(v) or key not in _RIGHT:
+            raise DataError(f"{where}: row {i + 1}: column '{column}' must say whether the row's candidate answer "
+                            f"is right (0 or 1), got {str(v)[:40]!r}; a multiple-choice table has one candidate "
+                            f"'answer' per row (name the label column with --label-column)")
+        out[i] = _RIGHT[key]
+    return out
 
 
 def _texts(col: pd.Series, where: str, column: str) -> list[str]:
@@ -175,7 +263,7 @@ def encode_labels(col: pd.Series, where: str, column: str,
         uniq = np.unique(ints)
         if len(uniq) > MAX_CLASSES:
             raise DataError(f"{where}: column '{column}' has {len(uniq)} distinct values: too many classes for a "
-                            f"classification label (at most {MAX_CLASSES}); is it the right column?")
+                            f"classification label (at most {MAX_CLASSES}); is it the right column? (--label-column)")
         if uniq[0] == 0 and uniq[-1] == len(uniq) - 1:
             return ints, [str(u) for u in uniq]
         return np.searchsorted(uniq, ints).astype(np.int64), [str(u) for u in uniq]
@@ -190,6 +278,12 @@ def encode_labels(col: pd.Series, where: str, column: str,
             raise DataError(f"{where}: row {unknown + 1}: label {strs[unknown]!r} in column '{column}' is not one of "
                             f"{', '.join(label_names)}")
         return np.array([lookup[s] for s in strs], dtype=np.int64), list(label_names)
+    wordy = next((i for i, t in enumerate(strs) if len(t) > _LABEL_CHARS or len(t.split()) > _LABEL_WORDS), None)
+    if wordy is not None:
+        raise DataError(f"{where}: row {wordy + 1}: label {strs[wordy][:40]!r}{'...' if len(strs[wordy]) > 40 else ''}"
+                        f" in column '{column}' reads like free text, not a class (at most {_LABEL_WORDS} words and "
+                        f"{_LABEL_CHARS} characters); is it the right column? name the label column with "
+                        "--label-column")
     lowered = [t.lower() for t in strs]
     for vocab in _BINARY_WORDS:  # 0/1, false/true, no/yes written as text: the usual binary labels
         if set(lowered) <= set(vocab):
@@ -204,13 +298,15 @@ def encode_labels(col: pd.Series, where: str, column: str,
     if len(uniq) > MAX_CLASSES:
         raise DataError(f"{where}: column '{column}' has {len(uniq)} distinct values ({', '.join(map(repr, uniq[:3]))}"
                         f", ...): too many classes for a classification label (at most {MAX_CLASSES}); is it the "
-                        f"right column?")
+                        f"right column? (--label-column)")
     lookup = {s: i for i, s in enumerate(uniq)}
     return np.array([lookup[s] for s in strs], dtype=np.int64), uniq
 
 
 MAX_CLASSES = 50
 """The most distinct values a label column may hold (more means a text column was taken for the label)."""
+_LABEL_WORDS, _LABEL_CHARS = 6, 60
+"""A class name is a few words ("not entailment", "strongly agree"); a longer label is a text column."""
 _BINARY_WORDS = (("0", "1"), ("false", "true"), ("no", "yes"))
 _MISSING_WORDS = {"nan", "none", "null", "na", "n/a"}
 
@@ -230,12 +326,23 @@ def _stratify(labels: np.ndarray) -> np.ndarray | None:
 
 
 def split_dataset(ds: TextDataset, test_fraction: float, seed: int) -> tuple[TextDataset, TextDataset]:
-    """A seeded stratified train/test split, each part in the original row order."""
+    """A seeded train/test split, each part in the original row order: stratified by label, or, where rows come in
+    groups (`ds.groups`, a question's candidate answers), by whole groups (unstratified)."""
     from sklearn.model_selection import train_test_split
 
     if len(ds) < 2:
         raise DataError(f"data set '{ds.name}' ({ds.source}): {len(ds)} row(s), too few to split into train and test")
     idx = np.arange(len(ds))
+    if ds.groups is not None and np.unique(ds.groups).size < len(ds):
+        # Several rows per group (a question's candidate answers): whole groups go to train or to test.
+        from sklearn.model_selection import GroupShuffleSplit
+
+        if np.unique(ds.groups).size < 2:
+            raise DataError(f"data set '{ds.name}' ({ds.source}): every row belongs to one question; too few "
+                            "questions to split into train and test")
+        tr, te = next(GroupShuffleSplit(n_splits=1, test_size=test_fraction, random_state=seed).split(
+            idx, groups=ds.groups))
+        return ds.subset(np.sort(tr), f"{ds.name}/train"), ds.subset(np.sort(te), f"{ds.name}/test")
     try:
         tr, te = train_test_split(idx, test_size=test_fraction, random_state=seed, stratify=_stratify(ds.labels))
     except ValueError:

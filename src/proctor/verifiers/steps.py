@@ -2,8 +2,9 @@
 
 A `Solution` is one candidate answer to one problem, cut into steps, with what is known about it: per-step process
 labels (Lightman et al. 2023, PRM800K: is the solution still correct after this step?), the final answer and whether
-it is right (the outcome label an ORM learns from). `to_trl` gives TRL's `prompt` / `completions` / `labels` row
-(`trl.PRMTrainer`); extra keys ride along.
+it is right (the outcome label an ORM learns from). `to_trl` gives the stepwise `prompt` / `completions` / `labels`
+row (the format of the former `trl.PRMTrainer`, which Proctor reads and writes as its own stepwise format; extra keys
+ride along); `reward_pairs` gives process-supervised preference pairs that TRL 1.16's RewardTrainer trains on.
 
 Loaders (each a one-line `DataError` naming the file and the column when a row lacks what it needs):
 - `load_prm800k(path)`: PRM800K rows (phase 1 and 2; JSONL, pretty-printed concatenated JSON, or a Hub id). Ratings
@@ -109,15 +110,22 @@ def _flag(value: Any, where: str, column: str) -> bool:
 
 # -- reading rows ------------------------------------------------------------------------------------------------------
 def _records(path: str | Path) -> tuple[list[dict], str]:
-    """Rows of a local JSONL / JSON / CSV / Parquet file (or pretty-printed concatenated JSON objects), or a Hub id."""
-    from ..data.tables import load_hub, load_table, parse_hub_id, table_extension
+    """Rows of a local JSONL / JSON / CSV / Parquet file (or pretty-printed concatenated JSON objects), a Hugging Face
+    `save_to_disk` folder, or a Hub id (of a DatasetDict: its train split, else its first)."""
+    from ..data.tables import is_saved_dataset, load_disk, load_hub, load_table, parse_hub_id, table_extension
 
     p = Path(path).expanduser()
+    if is_saved_dataset(p):
+        loaded = load_disk(p)
+        if not isinstance(loaded, dict):
+            return _native(loaded), str(p)
+        split = "train" if "train" in loaded else next(iter(loaded))
+        return _native(loaded[split]), f"{p} ({split})"
     if not p.exists() and "/" in str(path) and not str(path).startswith((".", "/", "~")):
         hub_id, config = parse_hub_id(str(path))
         frames = load_hub(hub_id, config=config)
         split = "train" if "train" in frames else next(iter(frames))
-        return frames[split].to_dict("records"), f"{path} ({split})"
+        return _native(frames[split]), f"{path} ({split})"
     try:
         return load_table(p).to_dict("records"), str(p)
     except DataError:
@@ -128,6 +136,13 @@ def _records(path: str | Path) -> tuple[list[dict], str]:
         if rows is None:
             raise
         return rows, str(p)
+
+
+def _native(df) -> list[dict]:
+    """Rows of a table read through `datasets` (Arrow): its list columns arrive as numpy arrays; make them lists."""
+    import numpy as np
+
+    return [{k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in row.items()} for row in df.to_dict("records")]
 
 
 def _concatenated_json(p: Path) -> list[dict] | None:
@@ -326,3 +341,40 @@ def write_trl_jsonl(solutions: list[Solution], path: str | Path) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, "".join(json.dumps(s.to_trl(), ensure_ascii=False) + "\n" for s in solutions))
     return len(solutions)
+
+
+def reward_pairs(solutions: list[Solution], max_per_problem: int = 8) -> list[dict]:
+    """Process-supervised preference pairs for TRL's RewardTrainer (TRL 1.16 has no PRMTrainer; RewardTrainer is its
+    maintained reward-model trainer and reads conversational `prompt` / `chosen` / `rejected`).
+
+    Per problem, every solution whose process labels are all good (`chosen`) is paired with a solution that has a
+    wrong step (`rejected`), round-robin, at most `max_per_problem` pairs. The *process* labels decide the pair: a
+    flawed solution that still reaches the right final answer (PRM800K's "right answer, wrong reasoning") is
+    rejected, which an outcome label would not do. The steps are the assistant reply, one a line; `first_error`
+    (0-based) says where the rejected solution goes wrong and `rejected_kind` what kind of solution it is. Solutions
+    without process labels are left out (write their stepwise rows with `write_trl_jsonl`)."""
+    from ..llm.trl import preference_row
+
+    by: dict[str, list[Solution]] = {}
+    for s in solutions:
+        if s.labels is not None and s.steps:
+            by.setdefault(s.problem_id or s.prompt, []).append(s)
+    rows = []
+    for group in by.values():
+        good = [s for s in group if s.process_correct]
+        bad = [s for s in group if not s.process_correct]
+        for i, b in enumerate(bad[:max_per_problem]):
+            if not good:
+                break
+            g = good[i % len(good)]
+            rows.append(preference_row(g.prompt, "\n".join(g.steps), "\n".join(b.steps),
+                                       problem_id=g.problem_id, first_error=b.first_error,
+                                       rejected_kind=b.kind, rejected_answer_correct=b.correct))
+    return rows
+
+
+def write_reward_jsonl(solutions: list[Solution], path: str | Path) -> int:
+    """Write `reward_pairs(solutions)` as JSONL (atomically); returns the row count."""
+    from ..llm.trl import write_jsonl
+
+    return write_jsonl(reward_pairs(solutions), path)

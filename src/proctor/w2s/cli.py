@@ -3,6 +3,8 @@ like `proctor run`). Options default to the spec's (proctor.w2s.spec.W2SSpec).
 
     proctor w2s --dataset sst2 --weak tfidf --weak probe:minilm@1 --strong finetune:minilm --seeds 3 --json
     proctor w2s --spec my_experiment.toml
+    proctor w2s --dataset reviews.csv --text-column sentence --weak tfidf --strong probe:minilm
+    proctor w2s --dataset ./saved_dataset_dict --split train,validation --label-column stars
 """
 
 from __future__ import annotations
@@ -26,6 +28,12 @@ def w2s(
     seeds: Annotated[Optional[int], spec_option(W2SSpec, "seeds", min=1)] = None,
     max_train: Annotated[Optional[int], spec_option(W2SSpec, "max_train")] = None,
     max_test: Annotated[Optional[int], spec_option(W2SSpec, "max_test")] = None,
+    text_column: Annotated[Optional[str], spec_option(W2SSpec, "text_column")] = None,
+    label_column: Annotated[Optional[str], spec_option(W2SSpec, "label_column")] = None,
+    question_column: Annotated[Optional[str], spec_option(W2SSpec, "question_column")] = None,
+    passage_column: Annotated[Optional[str], spec_option(W2SSpec, "passage_column")] = None,
+    answer_column: Annotated[Optional[str], spec_option(W2SSpec, "answer_column")] = None,
+    split: Annotated[Optional[str], spec_option(W2SSpec, "split")] = None,
     quick: Annotated[bool, typer.Option("--quick", help="The quick suite's settings (proctor.w2s.spec.QUICK: SST-2, "
                                                          "TF-IDF -> a probe on MiniLM, 1 seed); options given win.")] = False,
     spec: Annotated[Optional[Path], typer.Option(help="A TOML spec instead of the options above.")] = None,
@@ -37,7 +45,7 @@ def w2s(
     from ..jsonout import emit_json
     from ..options import check_out_dir, spec_from_options
     from ..runs.executor import run_one
-    from ..term import err, fmt_num, fmt_pct, out, safe
+    from ..term import err, fmt_ci, fmt_num, fmt_pct, out, safe
     from .spec import load_w2s_spec
     from .summary import headline
 
@@ -45,7 +53,9 @@ def w2s(
     from .spec import QUICK
 
     given = {"dataset": dataset, "weak": weak, "strong": strong, "loss": loss, "chain": chain, "seeds": seeds,
-             "max_train": max_train, "max_test": max_test}
+             "max_train": max_train, "max_test": max_test, "text_column": text_column, "label_column": label_column,
+             "question_column": question_column, "passage_column": passage_column, "answer_column": answer_column,
+             "split": split}
     if spec is not None:
         w = load_w2s_spec(spec)
     else:
@@ -57,7 +67,8 @@ def w2s(
     for r in h["results"]:
         verdict = "" if r["resolved"] else "  (gap inside noise: no result)"
         out.print(f"{safe(r['weak_model'])} / {r['loss']}: weak {fmt_pct(r['weak'])}  student "
-                  f"{fmt_pct(r['student'])}  ceiling {fmt_pct(r['ceiling'])}  PGR {fmt_num(r['pgr'], 2)}{verdict}")
+                  f"{fmt_pct(r['student'])}  ceiling {fmt_pct(r['ceiling'])}  PGR {fmt_num(r['pgr'], 2)} "
+                  f"{safe(fmt_ci(r['pgr_ci'], 2))} (95% CI){verdict}")
     out.print(f"report: {safe(run_dir / 'report.html', 1000)}")
     if as_json:
         emit_json(h | {"run_dir": str(run_dir), "report": str(run_dir / "report.html")})

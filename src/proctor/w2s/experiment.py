@@ -171,7 +171,7 @@ class W2SExperiment:
         self.store: RunStore | None = None
         self.on_unit: Callable[[str, Unit, bool], None] = lambda label, unit, computed: None
         self.splits = load_dataset(spec.dataset, split_seed=spec.split_seed, test_fraction=spec.test_fraction,
-                                   max_train=spec.max_train, max_test=spec.max_test)
+                                   max_train=spec.max_train, max_test=spec.max_test, **spec.data_options())
         self.train, self.test = self.splits.train, self.splits.test
         self.data_id = f"{self.train.fingerprint()}-{self.test.fingerprint()}"
         self.bank = FeatureBank()

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from ..data.fields import TABLE_FIELDS, TableColumns
 from ..runs.spec import Spec, read_toml, validate
 
 MODEL_KINDS = ("tfidf", "probe", "mlp", "finetune")
@@ -70,15 +71,20 @@ def parse_model_string(text: str) -> dict[str, Any]:
     return out
 
 
-class W2SSpec(Spec):
-    """Weak-to-strong generalization (Burns et al. 2023) on one data set."""
+class W2SSpec(Spec, TableColumns):
+    """Weak-to-strong generalization (Burns et al. 2023) on one data set. The table fields (`text_column`,
+    `label_column`, `question_column`, `passage_column`, `answer_column`, `split`) map a local or Hub table's own
+    column names and pick its splits (proctor.data.fields)."""
+
+    ADDED_LATER: ClassVar[tuple[str, ...]] = TABLE_FIELDS
 
     type: Literal["w2s"] = "w2s"
     """The technique: weak-to-strong generalization."""
     name: str = ""
     """Experiment name in the report; defaults to "w2s-<dataset>"."""
     dataset: str
-    """A named data set (sst2, boolq, anthropic_hh), a local file/folder, or a Hub id."""
+    """A named data set (sst2, boolq, anthropic_hh), a local file, a folder (train.* + test.* files, or a Hugging
+    Face save_to_disk Dataset / DatasetDict), or a Hub id."""
     weak: list[ModelSpec] = Field(default_factory=lambda: [ModelSpec.model_validate("tfidf"),
                                                           ModelSpec.model_validate("probe:minilm@1")])
     """Weak supervisors, each trained on half A with ground truth."""

@@ -148,7 +148,7 @@ def _samples(store: RunStore, spec: W2SSpec, keys: UnitKeys, ceil_units: dict, p
         return []
     try:
         splits = load_dataset(spec.dataset, split_seed=spec.split_seed, test_fraction=spec.test_fraction,
-                              max_train=spec.max_train, max_test=spec.max_test)
+                              max_train=spec.max_train, max_test=spec.max_test, **spec.data_options())
     except ProctorError:
         return []
     if f"{splits.train.fingerprint()}-{splits.test.fingerprint()}" != keys.data_id:
