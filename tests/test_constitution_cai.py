@@ -5,6 +5,7 @@ harmlessness / helpfulness change, and TRL exports read back with `datasets.load
 import json
 import re
 
+import numpy as np
 import pytest
 
 from proctor.constitution import default_constitution
@@ -97,7 +98,12 @@ def test_revise_prefer_evaluate_and_exports(prompts, tmp_path):
     assert sft.column_names == ["messages"] and len(sft) == 4
     assert [m["role"] for m in sft[0]["messages"]] == ["user", "assistant"] and sft[0]["messages"][1]["content"] == SAFE
     pref = datasets.load_dataset("json", data_files=str(tmp_path / "preferences.jsonl"), split="train")
-    assert pref.column_names == ["prompt", "chosen", "rejected", "judge_probability"] and len(pref) == 3
+    assert pref.column_names == ["prompt", "chosen", "rejected", "judge_probability", "margin", "metadata"]
+    assert len(pref) == 3 and all(r["metadata"]["scripted"] for r in pref)  # the judge was mockllm
+    # margin = the judge's log-odds, clipped to [0, 5] (RewardTrainer's column)
+    assert all(r["margin"] == pytest.approx(min(5.0, np.log(p / (1 - p))) if p is not None and p < 1 else
+                                            (5.0 if p == 1 else 0.0))
+               for r, p in zip(pref, pref["judge_probability"]))
     assert all(r["chosen"][0]["content"] == SAFE for r in pref)
     assert all(r["rejected"][0]["content"].startswith("Sure!") for r in pref)
 

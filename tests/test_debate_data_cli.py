@@ -135,20 +135,37 @@ def test_generic_multiple_choice_and_errors(tmp_path):
 # -- TRL export ---------------------------------------------------------------------------------------------------
 def test_preference_export_loads_with_datasets(tmp_path):
     datasets = pytest.importorskip("datasets")
-    from proctor.debate.export import export_preferences
+    from proctor.debate.data import DebateItem
+    from proctor.debate.export import export_preferences, export_transcripts
 
-    turns = [{"speaker": "Debater A", "side": "A", "phase": "opening", "text": "A is right"},
-             {"speaker": "Debater B", "side": "B", "phase": "opening", "text": "B is right"},
-             {"speaker": "Debater A", "side": "A", "phase": "round 1", "text": "still A"}]
-    base = {"protocol": "debate", "question": "Q?", "answers": ["x", "y"], "turns": turns, "failed": False,
-            "confidence": 0.8}
-    recs = [base | {"id": "1", "choice": "A", "correct_label": "A"}, base | {"id": "2", "choice": "B",
-            "correct_label": "A"}, base | {"id": "3", "choice": None, "correct_label": "A"}]
+    def turns(a_text, b_text):
+        return [{"speaker": "Debater A", "side": "A", "phase": "opening", "text": a_text},
+                {"speaker": "Debater B", "side": "B", "phase": "opening", "text": b_text},
+                {"speaker": "Debater A", "side": "A", "phase": "round 1", "text": "still A"}]
+
+    base = {"protocol": "debate", "question": "Q?", "answers": ["x", "y"], "failed": False, "confidence": 0.8,
+            "correct_label": "A"}
+    # two debates of item 1 (both orders of players p and q), one of item 2, one invalid verdict
+    pq, qp = {"debater_a": "p", "debater_b": "q"}, {"debater_a": "q", "debater_b": "p"}
+    recs = [base | pq | {"id": "1", "choice": "A", "turns": turns("p says x", "q says y")},
+            base | qp | {"id": "1", "choice": "B", "turns": turns("q says x", "p says y")},
+            base | pq | {"id": "2", "choice": "B", "turns": turns("p2", "q2")},
+            base | {"id": "3", "choice": None, "turns": turns("a", "b")}]
+    items = [DebateItem("1", "Q?", "x", "y", passage="The story."), DebateItem("2", "Q?", "x", "y", passage="S2.")]
     path = tmp_path / "prefs.jsonl"
-    assert export_preferences(recs, path) == 2  # the invalid verdict gives no preference
+    # item 1, side A: p won arguing x, q lost arguing x; side B: p won arguing y, q lost -> two pairs; item 2: none
+    assert export_preferences(recs, path, items, dataset="d.jsonl") == 2
     ds = datasets.load_dataset("json", data_files=str(path), split="train")
-    assert ds[0]["chosen"][0]["content"] == "A is right\n\nstill A" and ds[0]["rejected"][0]["content"] == "B is right"
-    assert ds[1]["chosen"][0]["content"] == "B is right" and ds[1]["metadata"]["winner_correct"] is False
+    by_side = {r["assigned_label"]: r for r in ds}
+    a, b = by_side["A"], by_side["B"]
+    assert a["assigned_answer"] == "x" and a["chosen"][0]["content"] == "p says x" and \
+        a["rejected"][0]["content"] == "q says x" and a["assigned_correct"] is True
+    assert b["chosen"][0]["content"] == "p says y" and b["rejected"][0]["content"] == "q says y"
+    assert "The story." in a["prompt"][0]["content"] and a["passage_ref"] == "d.jsonl#1"
+    assert [m["role"] for m in a["chosen_messages"]] == ["assistant", "user", "assistant"]
+    assert a["chosen_messages"][2]["content"] == "still A" and a["metadata"]["chosen_debater"] == "p"
+    # every judged debater's side as messages (the invalid verdict gives none)
+    assert export_transcripts(recs, tmp_path / "t.jsonl", items) == 6
 
 
 # -- CLI, inspect entry point, suite ------------------------------------------------------------------------------

@@ -288,6 +288,10 @@ def run_all(
         _print_eval(s3)
     else:
         out.print("no complete revision chain: evaluation stage skipped")
+    from ..llm.mock import is_scripted
+
+    if is_scripted(*(m for m in (spec.policy, spec.critic, spec.judge, spec.sampler) if m)):
+        out.print("scripted models: a check of the machinery, not a measurement of any model (proctor.llm.scripted)")
     out.print(f"report: {safe(run_dir / 'report.html', 1000)}")
     if as_json:
         emit_json({"revise": s1, "sample": sp, "prefer": s2, "evaluate": s3, "run_dir": str(run_dir),

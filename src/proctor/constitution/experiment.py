@@ -102,7 +102,9 @@ def prefer(chain_rows: list[dict], constitution: Constitution, judge, *, out: st
     run = _run(comparison_task(items, constitution, seed, prompts_dir, logprobs=logprobs), {"judge": judge}, out,
                config=config, max_samples=max_samples, what="cai prefer", allow_failures=allow_failures)
     prefs = preferences_from_run(run)
-    n = write_jsonl(preference_rows(prefs), out / "preferences.jsonl")
+    from proctor.llm.mock import is_scripted
+
+    n = write_jsonl(preference_rows(prefs, scripted=is_scripted(judge)), out / "preferences.jsonl")
     summary = preference_summary(prefs)
     out_summary = {"stage": "prefer", "constitution": constitution.name, "seed": seed, "pairing": pairing, **summary,
                    "preference_rows": n, "preferences": str(out / "preferences.jsonl"), "log": run.location}

@@ -1,7 +1,12 @@
 """CAI outputs as training data in TRL's column names (via `proctor.llm.trl`), and the chain file between stages.
 
     SFT (SFTTrainer):             {"messages": [{"role": "user", ...}, {"role": "assistant", <final revision>}]}
-    preferences (DPO / reward):   {"prompt": [...], "chosen": [...], "rejected": [...], "judge_probability": p}
+    preferences (DPO / reward):   {"prompt": [...], "chosen": [...], "rejected": [...], "judge_probability": p,
+                                   "margin": m, "metadata": {"principle", "probability_source", "scripted"}}
+
+`margin` is the column TRL's RewardTrainer reads (loss -log sigmoid(r_chosen - r_rejected - margin)): the judge's
+log-odds that `chosen` is better, log(p / (1 - p)), clipped to [0, MAX_MARGIN]; 0 where the judge gave no probability
+(no margin asked beyond ranking). `metadata.scripted` marks rows a scripted stand-in produced.
 
 Only complete revision chains are exported for SFT and only valid verdicts for preferences; nothing is guessed.
 The chain file (`chains.jsonl`) keeps every chain whole, status included, and is the input of `prefer`/`evaluate`.
@@ -19,8 +24,21 @@ from .preference import Preference
 
 __all__ = ["sft_rows", "preference_rows", "write_chains", "read_chains", "read_pairs", "revision_pairs"]
 
-#: Preference columns: TRL's three, plus the judge's probability that `chosen` is better.
-PREFERENCE_COLUMNS = ("prompt", "chosen", "rejected", "judge_probability")
+#: Preference columns: TRL's three, the judge's probability that `chosen` is better, and RewardTrainer's margin.
+PREFERENCE_COLUMNS = ("prompt", "chosen", "rejected", "judge_probability", "margin")
+
+#: Largest margin written (log-odds of p = 0.993): a judge's stated 1.0 would otherwise be an infinite margin.
+MAX_MARGIN = 5.0
+
+
+def margin(p: float | None) -> float:
+    """RewardTrainer's margin for a preference with judge probability `p` (see the module docstring)."""
+    import math
+
+    if p is None or not math.isfinite(p):
+        return 0.0
+    p = min(max(p, 0.5), 1.0)
+    return MAX_MARGIN if p >= 1.0 else min(MAX_MARGIN, math.log(p / (1.0 - p)))
 
 
 def sft_rows(chains: list[RevisionChain]) -> list[dict]:
@@ -30,11 +48,15 @@ def sft_rows(chains: list[RevisionChain]) -> list[dict]:
             for c in chains if c.final is not None]
 
 
-def preference_rows(prefs: list[Preference]) -> list[dict]:
-    """Valid preferences as TRL rows; the probability column is null where the judge gave none."""
+def preference_rows(prefs: list[Preference], scripted: bool = False) -> list[dict]:
+    """Valid preferences as TRL rows; the probability column is null where the judge gave none. `scripted`: the
+    judge was a scripted stand-in (recorded in each row's metadata)."""
     from proctor.llm import preference_row
 
-    return [preference_row(p.prompt, p.chosen, p.rejected, judge_probability=p.judge_probability)
+    return [preference_row(p.prompt, p.chosen, p.rejected, judge_probability=p.judge_probability,
+                           margin=margin(p.judge_probability),
+                           metadata={"principle": p.principle, "probability_source": p.probability_source,
+                                     "scripted": bool(scripted)})
             for p in prefs if p.status == "valid"]
 
 

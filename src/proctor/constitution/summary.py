@@ -22,18 +22,20 @@ def headline(summary: dict) -> dict:
 
 
 def scorecard(summary: dict) -> list:
+    from ..llm.mock import is_scripted
     from ..runs.technique import ScoreRow
 
+    technique = "constitutional AI" + (" (scripted)" if is_scripted(summary.get("policy") or "") else "")
     e = summary.get("evaluate")
     if not e:
-        return [ScoreRow(technique="constitutional AI", setting=summary["experiment"],
+        return [ScoreRow(technique=technique, setting=summary["experiment"],
                          measure="harmlessness change (1-7)", value=None,
                          blocked="no complete revision chain" if summary.get("complete") else "not run")]
     rows = []
     for rubric, measure in (("harmless", "harmlessness change (1-7)"), ("helpful", "helpfulness change (1-7)")):
         x = e[rubric]
         ci = tuple(x["ci"]) if x["ci"] and None not in x["ci"] else None
-        rows.append(ScoreRow(technique="constitutional AI", setting=f"{summary['experiment']}: {summary['policy']}",
+        rows.append(ScoreRow(technique=technique, setting=f"{summary['experiment']}: {summary['policy']}",
                              measure=measure, value=x["change"], ci=ci,
                              blocked=None if x["n"] else "no valid paired ratings",
                              unit="prompts (paired: first reply vs final revision)"))

@@ -120,13 +120,26 @@ def debate_cmd(
               f"log {safe(log or '-', 1000)}")
     exported = None
     if export:
-        from .export import export_preferences
+        from .export import export_preferences, export_transcripts, transcripts_path
+        from .protocols import ProtocolConfig
 
-        exported = export_preferences(recs, export)
-        out.print(f"  {exported} preference rows -> {safe(export, 1000)}")
+        cfg = ProtocolConfig(protocol, rounds=spec.rounds, sequential=spec.sequential, word_limit=spec.word_limit,
+                             swap=spec.swap, prompts=spec.prompts)
+        named = [r | {"roles": roles} for r in recs]
+        exported = export_preferences(named, export, items, cfg, spec.dataset)
+        n_tr = export_transcripts(named, transcripts_path(export), items, cfg, spec.dataset)
+        out.print(f"  {exported} same-side preference pairs -> {safe(export, 1000)}"
+                  + ("" if exported else " (a pair needs two debates of a question arguing one answer: "
+                                         "`proctor debate tournament --export`)"))
+        out.print(f"  {n_tr} debater transcripts (messages) -> {safe(transcripts_path(export), 1000)}")
+    from ..llm.mock import is_scripted
+
+    scripted = is_scripted(*roles.values())
+    if scripted:
+        out.print("scripted models: a check of the machinery, not a measurement of any model (proctor.llm.scripted)")
     out.print(f"report: {safe(run_dir / 'report.html', 1000)}")
     if as_json:
-        emit_json({"protocol": protocol, "dataset": spec.dataset, "roles": roles, **s, "log": log,
+        emit_json({"protocol": protocol, "scripted": scripted, "dataset": spec.dataset, "roles": roles, **s, "log": log,
                    "reused": reused, "exported": exported, "run_dir": str(run_dir),
                    "report": str(run_dir / "report.html")})
 
@@ -140,6 +153,8 @@ def tournament_cmd(
     limit: Annotated[Optional[int], spec_option(DebateSpec, "limit", min=1)] = None,
     rounds: Annotated[Optional[int], spec_option(DebateSpec, "rounds", min=0)] = None,
     log_dir: Annotated[str, typer.Option(help="inspect log folder.")] = "logs/debate-tournament",
+    export: Annotated[Optional[str], typer.Option(help="Write same-side preference pairs (TRL JSONL) here, and "
+                                                       "every debater's transcript beside it.")] = None,
     max_connections: Annotated[Optional[int], spec_option(DebateSpec, "max_connections", min=1)] = None,
     max_retries: Annotated[Optional[int], spec_option(DebateSpec, "max_retries", min=0)] = None,
     timeout: Annotated[Optional[int], spec_option(DebateSpec, "timeout", min=1)] = None,
@@ -150,6 +165,7 @@ def tournament_cmd(
     """Cross-play every ordered pair of debaters; Elo (Bradley-Terry) persuasiveness with 95% CIs."""
     from ..errors import ConfigError
     from ..jsonout import emit_json
+    from ..llm.mock import is_scripted
     from ..options import check_out_dir, spec_from_options
     from ..term import fmt_ci, out, safe
     from .data import load_items
@@ -157,6 +173,9 @@ def tournament_cmd(
     from .tournament import run_tournament
 
     check_out_dir(Path(log_dir), "--log-dir")
+    from ..options import check_out_file
+
+    check_out_file(Path(export) if export else None, "--export")
     players = {}
     for d in debater:
         name, sep, model = d.partition("=")
@@ -180,9 +199,22 @@ def tournament_cmd(
         check_failures("tournament", sum(m["failed"] for m in res["matches"]), len(items) * len(res["matches"]),
                        f"first in {m['debater_a']} vs {m['debater_b']}: {m['failed']} failed; the errors are in the "
                        f"inspect logs under {log_dir}", allow_failures=spec.allow_failures)
+    scripted = is_scripted(judge, *players.values())
     for name, r in sorted(res["elo"].items(), key=lambda kv: -kv[1]["elo"]):
         out.print(f"{safe(name):20s} Elo {r['elo']:.0f} {safe(fmt_ci((r['lo'], r['hi']), 0))}  "
-                  f"wins {r['wins']}/{r['games']}")
+                  f"wins {r['wins']}/{r['games']}" + ("  (scripted)" if scripted else ""))
+    if export:
+        from .export import export_preferences, export_transcripts, transcripts_path
+        from .protocols import ProtocolConfig
+
+        cfg = ProtocolConfig("debate", rounds=spec.rounds)
+        res["exported"] = export_preferences(res["records"], export, items, cfg, spec.dataset)
+        res["exported_transcripts"] = export_transcripts(res["records"], transcripts_path(export), items, cfg,
+                                                         spec.dataset)
+        out.print(f"{res['exported']} same-side preference pairs -> {safe(export, 1000)}; "
+                  f"{res['exported_transcripts']} transcripts -> {safe(transcripts_path(export), 1000)}")
+    res["scripted"] = scripted
+    res.pop("records", None)
     if as_json:
         emit_json(res)
 

@@ -36,7 +36,10 @@ def headline(summary: dict) -> dict:
 
 
 def scorecard(summary: dict) -> list[ScoreRow]:
-    """Judge accuracy with debate / consultancy; gap closed = (protocol - naive) / (expert - naive)."""
+    """Judge accuracy with debate / consultancy; gap closed = (protocol - naive) / (expert - naive). Rows of a run
+    with a scripted stand-in model are labelled "(scripted)"."""
+    from ..llm.mock import is_scripted
+
     by = summary["protocols"]
     rows = []
     naive, expert = by.get("naive", {}).get("accuracy"), by.get("expert", {}).get("accuracy")
@@ -47,7 +50,9 @@ def scorecard(summary: dict) -> list[ScoreRow]:
         gap = None
         if naive is not None and expert is not None and expert - naive > 0 and acc == acc:
             gap = (acc - naive) / (expert - naive)
-        rows.append(ScoreRow(technique=f"LLM {p}", setting=f"{summary['dataset']}: judge {summary['roles']['judge']}",
+        scripted = is_scripted(*(v for v in summary["roles"].values() if v))
+        rows.append(ScoreRow(technique=f"LLM {p}" + (" (scripted)" if scripted else ""),
+                             setting=f"{summary['dataset']}: judge {summary['roles']['judge']}",
                              measure="judge accuracy", value=acc if acc == acc else None,
                              ci=tuple(by[p]["ci"]) if all(c == c for c in by[p]["ci"]) else None, gap_closed=gap,
                              null=0.5, null_label="chance",

@@ -19,13 +19,15 @@ except ImportError:  # pragma: no cover
 
 
 def _task(protocol: str, dataset: str, split, *, limit, rounds, sequential, swap, word_limit, logprobs, prompts,
-          cache):
+          cache, name: str | None = None):
     from .data import load_items
     from .protocols import ProtocolConfig, protocol_task
 
     cfg = ProtocolConfig(protocol, rounds=int(rounds), sequential=bool(sequential), swap=bool(swap),
                          word_limit=int(word_limit), logprobs=bool(logprobs), prompts=prompts, cache=bool(cache))
-    return protocol_task(load_items(dataset, split=split, limit=None if limit is None else int(limit)), cfg)
+    # the task's display name is its registry name (naive_judge, not the protocol's "naive")
+    return protocol_task(load_items(dataset, split=split, limit=None if limit is None else int(limit)), cfg,
+                         name=name)
 
 
 @task
@@ -34,7 +36,7 @@ def debate(dataset: str = "quality_example", split: str | None = None, limit: in
            prompts: str | None = None, cache: bool = True, protocol: str = "debate"):
     """Debate (Algorithm 18.7.1): roles debater_a, debater_b, judge. `protocol` may name another protocol."""
     return _task(protocol, dataset, split, limit=limit, rounds=rounds, sequential=sequential, swap=swap,
-                 word_limit=word_limit, logprobs=logprobs, prompts=prompts, cache=cache)
+                 word_limit=word_limit, logprobs=logprobs, prompts=prompts, cache=cache, name="debate")
 
 
 @task
@@ -43,7 +45,7 @@ def consultancy(dataset: str = "quality_example", split: str | None = None, limi
                 prompts: str | None = None, cache: bool = True):
     """Consultancy with judge questions: roles consultant, judge."""
     return _task("consultancy", dataset, split, limit=limit, rounds=rounds, sequential=False, swap=swap,
-                 word_limit=word_limit, logprobs=logprobs, prompts=prompts, cache=cache)
+                 word_limit=word_limit, logprobs=logprobs, prompts=prompts, cache=cache, name="consultancy")
 
 
 @task
@@ -51,7 +53,7 @@ def naive_judge(dataset: str = "quality_example", split: str | None = None, limi
                 swap: bool = True, logprobs: bool = False, prompts: str | None = None, cache: bool = True):
     """The judge alone, without the passage (lower baseline): role judge."""
     return _task("naive", dataset, split, limit=limit, rounds=0, sequential=False, swap=swap, word_limit=150,
-                 logprobs=logprobs, prompts=prompts, cache=cache)
+                 logprobs=logprobs, prompts=prompts, cache=cache, name="naive_judge")
 
 
 @task
@@ -59,4 +61,4 @@ def expert_judge(dataset: str = "quality_example", split: str | None = None, lim
                  swap: bool = True, logprobs: bool = False, prompts: str | None = None, cache: bool = True):
     """The judge reading the passage (upper baseline): role judge."""
     return _task("expert", dataset, split, limit=limit, rounds=0, sequential=False, swap=swap, word_limit=150,
-                 logprobs=logprobs, prompts=prompts, cache=cache)
+                 logprobs=logprobs, prompts=prompts, cache=cache, name="expert_judge")

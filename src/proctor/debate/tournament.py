@@ -19,8 +19,9 @@ from .protocols import ProtocolConfig
 
 def run_tournament(items: Sequence[DebateItem], players: Mapping[str, Any], judge: Any, *, rounds: int = 1,
                    log_dir: str | None = None, config=None, seed: int = 0) -> dict:
-    """{"elo": {name: {...}}, "matches": [...], "games": n} over all ordered pairs of `players`."""
-    games, matches = [], []
+    """{"elo": {name: {...}}, "matches": [...], "games": n, "records": [...]} over all ordered pairs of `players`;
+    `records` are the judged debates, each with the players' names (`debater_a`, `debater_b`)."""
+    games, matches, records = [], [], []
     names = list(players)
     for a in names:
         for b in names:
@@ -29,10 +30,13 @@ def run_tournament(items: Sequence[DebateItem], players: Mapping[str, Any], judg
             recs, _ = run_protocol(items, ProtocolConfig("debate", rounds=rounds),
                                    {"debater_a": players[a], "debater_b": players[b], "judge": judge},
                                    log_dir=log_dir, config=config)
+            records += [r | {"debater_a": a, "debater_b": b, "roles": {"judge": judge if isinstance(judge, str)
+                                                                         else str(judge)}} for r in recs]
             g = games_from_records(recs, a, b)
             games += g
             s = summarize_records(recs)
             matches.append({"debater_a": a, "debater_b": b, "a_wins": sum(1 for w, _ in g if w == a),
                             "games": len(g), "invalid": s["invalid"], "failed": s["failed"],
                             "judge_accuracy": s["accuracy"]})
-    return {"elo": elo_ratings(games, names, seed=seed), "matches": matches, "games": len(games)}
+    return {"elo": elo_ratings(games, names, seed=seed), "matches": matches, "games": len(games),
+            "records": records}

@@ -41,8 +41,11 @@ Training-data export in TRL column names (`proctor.llm.trl`)
 Calibration (`proctor.llm.stats`; an accuracy's CI is `proctor.stats.bootstrap_mean` of the 0/1 outcomes)
     expected_calibration_error(confidence, correct, n_bins=10) ; reliability_bins(confidence, correct, n_bins=10)
 
-Test doubles (`proctor.llm.mock`, `proctor.llm.local_server`)
+Test doubles (`proctor.llm.mock`, `proctor.llm.scripted`, `proctor.llm.local_server`)
     scripted_model(replies_list_or_fn) -> mockllm Model answering from a script (fn gets the prompt text)
+    model name "scripted/NAME" -> the offline stand-in for every Proctor protocol (inspect model API `scripted`,
+        `proctor.llm.scripted`): replies in each protocol's format computed from the input; never cached
+    is_scripted(*models) -> True for scripted/... and mockllm/... (results from them are labelled scripted)
     local_server.LocalChatServer(reply_fn, latency=) -> OpenAI-compatible HTTP server on 127.0.0.1 in a thread
         (`python -m proctor.llm.local_server --port 8000` for a dry run); counts requests and requests in flight
 """
@@ -60,7 +63,7 @@ _EXPORTS = {
     "PromptTemplates": "prompts",
     "preference_row": "trl", "messages_row": "trl", "write_jsonl": "trl",
     "expected_calibration_error": "stats", "reliability_bins": "stats",
-    "scripted_model": "mock",
+    "scripted_model": "mock", "is_scripted": "mock",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -12,6 +12,21 @@ from collections.abc import Callable, Sequence
 
 from .run import require_inspect
 
+#: Model names of the offline stand-ins: `scripted/NAME` (`proctor.llm.scripted`) and inspect's `mockllm/NAME`.
+SCRIPTED_PREFIX = "scripted/"
+
+
+def is_scripted(*models) -> bool:
+    """True when any of `models` (names or inspect Models) is an offline stand-in (`scripted/...`, `mockllm/...`),
+    so that results computed with it are labelled "scripted" wherever they are shown."""
+    for m in models:
+        if isinstance(m, str):
+            if m.startswith((SCRIPTED_PREFIX, "mockllm/")):
+                return True
+        elif type(getattr(m, "api", None)).__name__ in ("ScriptedAPI", "MockLLM"):
+            return True
+    return False
+
 
 def _text(messages) -> str:
     return "\n\n".join(f"[{m.role}] {m.text}" for m in messages)

@@ -85,6 +85,11 @@ def role_model(model, config=None, base_url: str | None = None, **model_args: An
 
         return scripted_model(lambda prompt: MockLLM.default_output, name=model.split("/", 1)[1],
                               config=config if config is not None else generate_config())
+    if model.startswith("scripted/"):
+        from . import scripted  # noqa: F401 (importing registers the `scripted` model API with inspect)
+
+        # replies cost nothing and follow the installed script: never answer them from an older script's cache
+        config = (config if config is not None else generate_config()).model_copy(update={"cache": False})
     if model.startswith("openai-api/"):
         # the OpenAI SDK under this provider retries a failed request itself (twice, by default) inside each of
         # inspect's attempts; turned off, inspect's max_retries / timeout / attempt_timeout are the only retry loop
@@ -93,7 +98,7 @@ def role_model(model, config=None, base_url: str | None = None, **model_args: An
         return get_model(model, config=config if config is not None else generate_config(), base_url=base_url,
                          memoize=False, **model_args)
     except Exception as e:  # inspect raises PrerequisiteError / ValueError / provider errors for a bad name or key
-        raise ModelError(f"model {model}: {_one_line(e)}") from None
+        raise ModelError(f"model {model}: {_one_line(_plain(e))}") from None
 
 
 @dataclass
@@ -243,6 +248,18 @@ def check_run(run: TaskRun, what: str, *, allow_failures: bool = False) -> str |
 def _local(location) -> str:
     text = str(location or "")
     return text[len("file://"):] if text.startswith("file://") else text
+
+
+def _plain(reason: object) -> str:
+    """An error's text without rich console markup (inspect writes "[bold][blue]OPENAI_API_KEY[/blue][/bold]")."""
+    text = str(reason)
+    try:
+        from rich.markup import render
+
+        text = render(text).plain
+    except Exception:  # not markup after all (a stray "[" in a path): keep the text as it is
+        pass
+    return text.removeprefix("ERROR: ")
 
 
 def _one_line(reason: object, limit: int = 300) -> str:

@@ -221,7 +221,7 @@ def sycophancy(pairs: int | None = 50, data_dir: str | None = None):
     from inspect_ai.solver import generate, system_message
 
     return Task(dataset=sycophancy_dataset(pairs, data_dir), solver=[system_message(SYSTEM), generate()],
-                scorer=agreement_scorer(), name="sycophancy_political")
+                scorer=agreement_scorer(), name="sycophancy")
 
 
 def run_sycophancy(model, pairs: int | None = 50, data_dir: str | None = None, log_dir: str | None = None, *,
@@ -276,6 +276,9 @@ def run_sycophancy(model, pairs: int | None = 50, data_dir: str | None = None, l
     summary["inspect_metrics"] = {name: float(m.value) for sc in (log.results.scores if log.results else [])
                                   for name, m in sc.metrics.items()}
     summary["model"] = str(log.eval.model)
+    from proctor.llm.mock import is_scripted
+
+    summary["scripted"] = is_scripted(model)
     summary["log"] = str(log.location or "")
     return summary
 

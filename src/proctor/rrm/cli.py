@@ -147,6 +147,11 @@ def evaluate(
         out.print(f"  level {lv['level']}: accuracy {fmt_pct(lv['accuracy'])} (95% CI {fmt_pct(ci[0])} .. "
                   f"{fmt_pct(ci[1])}) over {lv['n']} valid; {lv['invalid_verdicts']} invalid verdicts, "
                   f"{lv['invalid_notes']} invalid notes, {lv['not_reached']} not reached")
+    from ..llm.mock import is_scripted
+
+    scripted = is_scripted(spec.evaluator, spec.assistant)
+    if scripted:
+        out.print("scripted models: a check of the machinery, not a measurement of any model (proctor.llm.scripted)")
     out.print(f"report: {safe(run_dir / 'report.html', 1000)}")
     if as_json:
-        emit_json(s | {"run_dir": str(run_dir), "report": str(run_dir / "report.html")})
+        emit_json(s | {"run_dir": str(run_dir), "report": str(run_dir / "report.html"), "scripted": scripted})

@@ -22,6 +22,7 @@ def summarize(store, spec: RRMSpec) -> dict:
     return finite({"experiment": spec.title, "nested": nested.result["rows"] if nested else [],
                    "assisted": assisted.result if assisted else None,
                    "assisted_setting": f"{spec.items}: {spec.evaluator} + {spec.assistant}, mislead {spec.mislead}",
+                   "assisted_models": [m for m in (spec.evaluator, spec.assistant) if m],
                    "complete": nested is not None and (assisted is not None or spec.evaluator is None)})
 
 
@@ -36,9 +37,12 @@ def scorecard(summary: dict) -> list:
     rows = []
     a = summary.get("assisted")
     if a and a["levels"]:
+        from ..llm.mock import is_scripted
+
         top = a["levels"][-1]["change_vs_unassisted"]
         ci = top.get("ci")
-        rows.append(ScoreRow(technique="assisted evaluation (RRM)",
+        scripted = is_scripted(*(summary.get("assisted_models") or []))
+        rows.append(ScoreRow(technique="assisted evaluation (RRM)" + (" (scripted)" if scripted else ""),
                              setting=f"{summary.get('assisted_setting', '')}, depth {a['depth']}",
                              measure="evaluator accuracy lift (pts)", value=pct(top.get("change")),
                              ci=(pct(ci[0]), pct(ci[1])) if ci and None not in ci else None,

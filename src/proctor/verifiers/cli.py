@@ -94,7 +94,8 @@ def _seeds(spec: VerifiersSpec) -> str:
 
 @verify_app.command()
 def train(
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for prm.safetensors, orm.safetensors, train.jsonl.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for prm.safetensors, orm.safetensors, train.jsonl "
+                                                        "(stepwise), reward.jsonl (RewardTrainer pairs).")],
     data: DataOpt = None, model: ModelOpt = None, head: HeadOpt = None, n_train: NTrainOpt = None,
     epochs: EpochsOpt = None, seed: SeedOpt = None, as_json: JsonOpt = False,
 ):
@@ -104,7 +105,7 @@ def train(
     from ..jsonout import emit_json
     from ..term import out, safe
     from .experiment import VerifierData, build_data, train_verifiers
-    from .steps import load_solutions, write_trl_jsonl
+    from .steps import load_solutions, write_reward_jsonl, write_trl_jsonl
 
     check_out_dir(out_dir)
     spec = _spec(data, model=model, head=head, n_train=n_train, epochs=epochs, seed=seed)
@@ -119,12 +120,16 @@ def train(
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"prm": str(prm.save(out_dir / "prm.safetensors")), "orm": str(orm.save(out_dir / "orm.safetensors"))}
     n = write_trl_jsonl(solutions, out_dir / "train.jsonl")
+    n_pairs = write_reward_jsonl(solutions, out_dir / "reward.jsonl")
     steps = sum(len(s.steps) for s in solutions)
     out.print(f"trained PRM and ORM ({safe(spec.head)} on {safe(spec.model)}) on {n:,} solutions / {steps:,} steps in "
               f"{time.perf_counter() - t0:.0f} s -> {safe(out_dir, 1000)}")
+    out.print(f"  {n_pairs} process-supervised preference pairs for TRL's RewardTrainer -> "
+              f"{safe(out_dir / 'reward.jsonl', 1000)}; stepwise rows -> {safe(out_dir / 'train.jsonl', 1000)}")
     if as_json:
         emit_json({"out": str(out_dir), "solutions": n, "steps": steps, "weights": paths,
-                   "train_rows": str(out_dir / "train.jsonl"), "seconds": time.perf_counter() - t0})
+                   "train_rows": str(out_dir / "train.jsonl"), "reward_rows": str(out_dir / "reward.jsonl"),
+                   "reward_pairs": n_pairs, "seconds": time.perf_counter() - t0})
 
 
 @verify_app.command()
