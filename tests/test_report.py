@@ -284,3 +284,46 @@ def test_empty_report_renders(tmp_path: Path) -> None:
     doc = render_report(tmp_path / "r.html", title="nothing yet", sections=[]).read_text(encoding="utf-8")
     assert "<title>nothing yet</title>" in doc
     assert "no sections" in doc
+
+
+def _cells(doc: str, column: int) -> list[str]:
+    """The texts of one column's body cells."""
+    rows = re.findall(r"<tr>(.*?)</tr>", doc.split("<tbody>", 1)[1], re.S)
+    return [re.findall(r"<td[^>]*>(.*?)</td>", r)[column] for r in rows]
+
+
+def test_numbers_are_formatted_alike_within_a_column_by_kind() -> None:
+    """Counts and false alarms as whole numbers, delays whole or to one decimal, rates with their precision: never
+    "28.000" beside "200.0" or false alarms as "2.000" (issue 20)."""
+    table = Table(["delay", "delay (median)", "false alarms", "rate", "accuracy", "threshold", "mixed"],
+                  [[28.0, 15.5, 2.0, 59.4, 0.71234, 0.000119, 3],
+                   [200.0, 233.0, 0.0, 87.0, 0.5, 0.953, "n/a"],
+                   [16, 121.0, 40.0, 100.0, 1.0, 6.98e-05, 0.25]])
+    doc = render_html(title="t", sections=[Section("s", tables=[table])])
+    assert _cells(doc, 0) == ["28", "200", "16"]
+    assert _cells(doc, 1) == ["15.5", "233.0", "121.0"]
+    assert _cells(doc, 2) == ["2", "0", "40"]
+    assert _cells(doc, 3) == ["59.4", "87.0", "100.0"]
+    assert _cells(doc, 4) == ["0.712", "0.500", "1.000"]  # needs more than 3 decimals: each cell as format_cell
+    assert _cells(doc, 5) == ["0.000119", "0.953", "6.98e-05"]
+    assert _cells(doc, 6) == ["3", "n/a", "0.250"]
+
+
+def test_long_tables_fold_with_a_summary_line() -> None:
+    long = Table(["detector", "alarms"], [[f"d{i}", i] for i in range(13)], caption="Alarms on clean responses. More.")
+    short = Table(["detector", "alarms"], [[f"d{i}", i] for i in range(12)], caption="Short.")
+    kept = Table(["detector", "alarms"], [[f"d{i}", i] for i in range(40)], caption="Kept open.", collapse=False)
+    doc = render_html(title="t", sections=[Section("s", tables=[long, short, kept])])
+    assert doc.count('<details class="table-details">') == 1
+    assert re.search(r'<details class="table-details">\s*<summary>Alarms on clean responses<span class="rows">'
+                     r"\(13 rows\)</span></summary>\s*<div class=\"table-wrap\">\s*<table>", doc)
+    forced = render_html(title="t", sections=[Section("s", tables=[Table(["a"], [[1]], collapse=True)])])
+    assert "<summary>a<span" in forced  # no caption: the columns name it
+
+
+def test_a_figure_asks_for_its_size_on_screen() -> None:
+    import struct
+
+    png = PNG_MAGIC + struct.pack(">I", 13) + b"IHDR" + struct.pack(">IIBBBBB", 1100, 400, 8, 2, 0, 0, 0)
+    doc = render_html(title="t", sections=[Section("s", figures=[Figure("wide", png)])])
+    assert 'style="flex-basis: %dpx"' % (round(0.85 * 1100 / 110 * 96) + 26) in doc

@@ -144,3 +144,65 @@ def test_report_in_chromium(browser, tmp_path: Path) -> None:
     if os.environ.get("PROCTOR_REPORT_SHOT"):  # to look at the page during development
         shutil.copy(shot, os.environ["PROCTOR_REPORT_SHOT"])
     page.close()
+
+
+def _real_sections() -> list:
+    """The report sections of real runs kept in docs/results/: the reward-hacking monitor (two ~40-row tables), pixel
+    debate, weak-to-strong and the SAE monitor (the widest tables) and superposition (a strip of small-multiple
+    thumbnails)."""
+    import gzip
+    import json
+
+    from proctor.runs import technique as techniques
+    from proctor.runs.spec import Suite, validate
+
+    root = Path(__file__).resolve().parent.parent / "docs" / "results"
+    sections = []
+    for name, title in (("monitor-eval", "monitor"), ("quick", "pixel-debate-greedy"), ("quick", "w2s-sst2"),
+                        ("quick", "sae-minilm-resid.3"), ("quick", "superposition-n20-m5")):
+        data = json.loads(gzip.decompress((root / f"{name}.json.gz").read_bytes()))
+        spec = next(s for s in validate(Suite, data["suite"], name).experiment if s.title == title)
+        sections += techniques.get(spec.type).sections(data["summaries"][title])
+    return sections
+
+
+def test_a_real_report_fits_1280_px_folds_long_tables_and_keeps_figures_legible(browser, tmp_path: Path) -> None:
+    path = render_report(tmp_path / "report.html", title="monitor, pixel debate, superposition",
+                         sections=_real_sections())
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(path.resolve().as_uri(), wait_until="load")
+
+    # nothing wider than the viewport, and no table cut off inside its box (it fits, so nothing needs scrolling)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    cut = page.evaluate("[...document.querySelectorAll('.table-wrap')].filter(w => w.offsetParent !== null && "
+                        "w.scrollWidth > w.clientWidth + 1).map(w => w.querySelector('th').textContent)")
+    assert cut == []
+
+    # the monitor's two long tables are folded, with a summary line giving their size; a click opens one
+    folded = page.locator("details.table-details")
+    assert folded.count() >= 2
+    assert all(not d for d in folded.evaluate_all("ds => ds.map(d => d.open)"))
+    first = folded.first
+    assert " rows)" in first.locator("summary").inner_text()
+    assert first.locator("table").is_visible() is False
+    first.locator("summary").click()
+    assert first.locator("table").is_visible()
+    # ... and once open it fits too
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert first.locator(".table-wrap").evaluate("w => w.scrollWidth <= w.clientWidth + 1")
+
+    # numbers by kind: the monitor's false alarms are whole numbers, its delays whole or one decimal
+    text = page.evaluate("document.body.innerText")
+    assert "2.000" not in text and "28.000" not in text
+
+    # figures shown at no less than 70% of their size at 110 dpi: 9.5 pt text stays at least 10 px tall
+    scales = page.evaluate("[...document.images].map(i => i.getBoundingClientRect().width / "
+                           "(i.naturalWidth / 110 * 96))")
+    assert scales and min(scales) >= 0.7, scales
+
+    shot = tmp_path / "report-1280.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 50_000
+    if os.environ.get("PROCTOR_REPORT_SHOT"):
+        shutil.copy(shot, Path(os.environ["PROCTOR_REPORT_SHOT"]).with_suffix(".real.png"))
+    page.close()

@@ -20,6 +20,7 @@ from proctor.report.render import (
     Table,
     figure_png,
     format_cell,
+    format_column,
     render_html,
     render_report,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "bar_with_ci",
     "figure_png",
     "format_cell",
+    "format_column",
     "render_html",
     "render_report",
 ]

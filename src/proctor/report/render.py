@@ -40,6 +40,7 @@ __all__ = [
     "Table",
     "figure_png",
     "format_cell",
+    "format_column",
     "render_html",
     "render_report",
 ]
@@ -48,6 +49,10 @@ __all__ = [
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+COLLAPSE_ROWS = 12
+"""A table with more rows than this is folded by default (Table.collapse)."""
+FIGURE_DPI = 110
+"""figure_png's resolution: a PNG's width / FIGURE_DPI * 96 is its size at 100% on a screen (CSS pixels)."""
 MISSING = "\u2014"  # em dash, shown for None / missing cells
 
 
@@ -58,6 +63,9 @@ class Table:
     columns: list[str]
     rows: list[list[Any]]
     caption: str = ""
+    collapse: bool | None = None
+    """Show the table folded (a <details> block whose summary line is the caption's first sentence and the row
+    count); None: fold it when it has more than COLLAPSE_ROWS rows."""
 
 
 @dataclass
@@ -159,6 +167,47 @@ def format_cell(value: Any) -> str:
     return str(value)
 
 
+def _real(value: Any) -> float | None:
+    """A finite real number (not a bool), else None."""
+    if isinstance(value, bool) or type(value).__name__ == "bool_" or not isinstance(value, numbers.Real):
+        return None
+    v = float(value)
+    return v if math.isfinite(v) else None
+
+
+def _column_decimals(values: Sequence[Any]) -> int | None:
+    """The decimals one numeric column is shown with, so that its numbers are formatted alike and by kind: 0 when
+    every number is a whole number (counts, false alarms, delays counted in responses, percentages of a few
+    images), else the fewest decimals (1 to 3) that show every number exactly (a delay of 15.5 responses, a rate
+    quoted as 59.4). None: some number needs more than 3 decimals or is large or tiny; then each cell is formatted
+    on its own (format_cell)."""
+    reals = [r for r in (_real(v) for v in values) if r is not None]
+    if not reals or any(abs(r) >= 1e9 or (r != 0 and abs(r) < 1e-3) for r in reals):
+        return None
+    for d in range(4):
+        if all(abs(r - round(r, d)) <= 1e-9 * max(1.0, abs(r)) for r in reals):
+            return d
+    return None
+
+
+def _format_in_column(value: Any, decimals: int | None) -> str:
+    r = _real(value)
+    if decimals is None or r is None or isinstance(value, str):
+        return format_cell(value)
+    text = f"{r:,.{decimals}f}" if abs(r) >= 1e4 else f"{r:.{decimals}f}"
+    if text.startswith("-") and not any(c in "123456789" for c in text):
+        text = text[1:]  # "-0.0" -> "0.0"
+    return text
+
+
+def format_column(values: Sequence[Any]) -> list[str]:
+    """The cells of one table column as the report shows them: numbers formatted alike, by kind (`_column_decimals`),
+    anything else by format_cell. For other renderings of a report's tables (e.g. markdown) to match the page."""
+    cells = [v for v in values if v is not None and not (isinstance(v, str) and not v.strip())]
+    decimals = _column_decimals(cells) if all(_real(c) is not None for c in cells) else None
+    return [_format_in_column(v, decimals) for v in values]
+
+
 _NUMERIC_TEXT = re.compile(r"^\s*[+\-\u2212]?(\d|\.\d)")
 
 
@@ -206,7 +255,7 @@ def _png_size(png: bytes) -> tuple[int, int]:
     return struct.unpack(">II", png[16:24])
 
 
-def figure_png(fig: matplotlib.figure.Figure, dpi: int = 110) -> bytes:
+def figure_png(fig: matplotlib.figure.Figure, dpi: int = FIGURE_DPI) -> bytes:
     """Render a matplotlib figure to PNG bytes with the Agg backend (never a GUI backend), then close it."""
     import io
 
@@ -251,18 +300,30 @@ def _table_context(table: Table, where: str) -> dict[str, Any]:
     for i, row in enumerate(rows):
         if len(row) != len(columns):
             raise ValueError(f"{where}: row {i} has {len(row)} cells but the table has {len(columns)} columns")
-    numeric = []
+    numeric, texts = [], []
     for j in range(len(columns)):
         cells = [r[j] for r in rows if r[j] is not None and not (isinstance(r[j], str) and not r[j].strip())]
         numeric.append(bool(cells) and all(_is_numeric(c) for c in cells))
+        texts.append(format_column([r[j] for r in rows]))
+    caption = str(table.caption)
+    collapse = len(rows) > COLLAPSE_ROWS if table.collapse is None else bool(table.collapse)
     return {
-        "caption": str(table.caption),
+        "caption": caption,
+        "collapse": collapse,
+        "summary_line": _first_sentence(caption) or ", ".join(columns[:4]),
+        "n_rows": len(rows),
         "columns": [{"name": c, "numeric": numeric[j]} for j, c in enumerate(columns)],
         "rows": [
-            [{"text": format_cell(cell), "cls": _cell_class(numeric[j], cell is None)} for j, cell in enumerate(r)]
-            for r in rows
+            [{"text": texts[j][i], "cls": _cell_class(numeric[j], cell is None)} for j, cell in enumerate(r)]
+            for i, r in enumerate(rows)
         ],
     }
+
+
+def _first_sentence(text: str, limit: int = 160) -> str:
+    """The first sentence of a caption (for a folded table's summary line), cut at `limit` characters."""
+    first = re.split(r"(?<=[.;:])\s", text.strip(), maxsplit=1)[0].rstrip(".;: ")
+    return first if len(first) <= limit else first[: limit - 1].rstrip() + "\u2026"
 
 
 def _cell_class(numeric: bool, missing: bool) -> str:
@@ -280,6 +341,10 @@ def _figure_context(fig: Figure, where: str) -> dict[str, Any]:
         "b64": base64.b64encode(png).decode("ascii"),
         "width": width,
         "height": height,
+        # the figure box asks for 85% of the figure's size on screen (wrapping onto a row of its own where two do not
+        # fit side by side), so a wide figure is never shrunk into half the page where its text cannot be read:
+        # 9.5 pt text stays at least 10 CSS px tall
+        "css_width": max(240, round(0.85 * width / FIGURE_DPI * 96)) if width else 440,
     }
 
 
