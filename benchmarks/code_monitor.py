@@ -2,10 +2,13 @@
 `python -c` subprocess per row, in the same run, one row at a time (one core).
 
 Rows: hacked and honest variants of HumanEval solutions (proctor.monitor.code.variants), needs PROCTOR_DATA.
-Static: `score_row(dynamic=False)` (parse the tests and the code, AST signals, score). Dynamic: `score_row(dynamic=True)`
-(static plus one bubblewrap sandbox per row running the visible tests, perturbed inputs and the reference). Floor:
-`subprocess.run([python3, "-I", "-S", "-c", "pass"])` per row, the least any per-row process isolation can cost.
-Also timed, for context: the sandbox alone (`run_python("pass")`).
+Static: `score_row(dynamic=False)` (parse the tests and the code, AST signals, score). Dynamic:
+`score_rows(dynamic=True, workers=1)`: static plus the harness (visible tests, perturbed inputs, the reference) for
+every row, the rows run up to 64 to a bubblewrap sandbox, each in its own forked process with its own rlimits and
+wall-clock limit (proctor.sandbox.run_python_batch), one sandbox at a time. Floor:
+`subprocess.run([python3, "-I", "-S", "-c", "pass"])` per row, the least a fresh interpreter per row can cost.
+Also timed, for context: one sandbox per row (`run_python("pass")`) and the batched sandbox alone
+(`run_python_batch("pass", ...)`: forking, limits, cleaning up after each row).
 Goals: static >= 2,000 rows/s per core; sandboxed dynamic >= 0.5 of the floor's rows/s.
 
     python benchmarks/code_monitor.py [--quick]
@@ -14,6 +17,7 @@ Goals: static >= 2,000 rows/s per core; sandboxed dynamic >= 0.5 of the floor's 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import subprocess
 import sys
@@ -28,9 +32,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     a = ap.parse_args()
-    from proctor.monitor.code.detector import score_row
+    from proctor.monitor.code.detector import score_row, score_rows
     from proctor.monitor.code.variants import load_humaneval, variant_rows
-    from proctor.sandbox import python_path, run_python
+    from proctor.sandbox import Job, python_path, run_python, run_python_batch
 
     n_dyn = 30 if a.quick else 120
     rows = [r for r, _ in variant_rows(load_humaneval(), seed=0)]
@@ -55,9 +59,12 @@ def main() -> None:
         run_python("pass")
     sandbox_only_rps = len(dyn_rows) / (time.perf_counter() - t0)
     t0 = time.perf_counter()
-    for r in dyn_rows:
-        score_row(r, dynamic=True)
+    assert all(r.ok for r in run_python_batch("pass", [Job()] * len(dyn_rows)))
+    batch_only_rps = len(dyn_rows) / (time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    scored = score_rows(dyn_rows, dynamic=True, workers=1)
     dyn_rps = len(dyn_rows) / (time.perf_counter() - t0)
+    failed = sum(1 for d in scored if d.get("run_failure"))
 
     ratio = dyn_rps / floor_rps
     meets = static_rps >= 2000 and ratio >= 0.5
@@ -66,17 +73,23 @@ def main() -> None:
            "goal": "static >= 2000 rows/s per core; sandboxed dynamic >= 0.5 x bare python -c",
            "meets_goal": meets, "device": device, "static_rows_per_cpu_s": static_rps,
            "static_rows_per_wall_s": static_wall_rps, "sandbox_only_rows_per_s": sandbox_only_rps,
-           "static_rows": len(static_rows), "dynamic_rows": len(dyn_rows), "quick": a.quick}
+           "batched_sandbox_only_rows_per_s": batch_only_rps, "dynamic_failed_runs": failed,
+           "static_rows": len(static_rows), "dynamic_rows": len(dyn_rows), "quick": a.quick,
+           "load_average_1min": os.getloadavg()[0]}
     record("code_monitor", f"""## Code monitor (`benchmarks/code_monitor.py{' --quick' if a.quick else ''}`)
 
 | what | rows/s | rows |
 |---|---:|---:|
 | static only (per CPU second) | {static_rps:,.0f} | {len(static_rows):,} |
-| sandboxed dynamic (harness + reference + probes in bubblewrap) | {dyn_rps:,.2f} | {len(dyn_rows)} |
-| sandbox alone (`run_python("pass")`) | {sandbox_only_rps:,.2f} | {len(dyn_rows)} |
+| sandboxed dynamic (harness + reference + probes, a forked process per row, 64 rows per bubblewrap) | {dyn_rps:,.2f} | {len(dyn_rows)} |
+| batched sandbox alone (`run_python_batch("pass")`) | {batch_only_rps:,.2f} | {len(dyn_rows)} |
+| one bubblewrap per row (`run_python("pass")`) | {sandbox_only_rps:,.2f} | {len(dyn_rows)} |
 | floor: bare `python -c pass` subprocess | {floor_rps:,.2f} | {len(dyn_rows)} |
 
 Sandboxed dynamic / floor = **{ratio:.2f}** (goal >= 0.5); static {static_rps:,.0f} rows/s (goal >= 2,000).
+{failed} of the {len(dyn_rows)} dynamic rows were failed runs (a limit hit). Timed on a machine shared with other
+jobs (1-minute load average {os.getloadavg()[0]:.1f} at the end of the run): rates move by tens of percent from run
+to run; the ratio, timed in the same run, moves less.
 Goal met: **{'yes' if meets else 'no'}**. Device: {device}.""")
     emit(res)
 

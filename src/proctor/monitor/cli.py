@@ -29,7 +29,7 @@ from ..errors import ConfigError, DataError
 from ..jsonout import emit_json
 from ..llm import run as llm_run  # its defaults (inspect-ai itself loads on first use)
 from ..options import check_out_file, float_option, spec_option
-from ..term import err, fmt_num, out, safe
+from ..term import err, fmt_ci, fmt_num, out, safe
 from .spec import QUICK, MonitorSpec
 
 monitor_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -240,7 +240,8 @@ def eval_cmd(
     summary, run_dir = run_one(spec, out_dir, err)
     for b in summary["best"]:
         out.print(f"{safe(b['case']):22s} best: {safe(b['detector'] or '-')} on {safe(b['metric'] or '-')}, median "
-                  f"delay {fmt_num(b['median_delay'], 0)} responses, false alarms {fmt_num(b['false_per_10k'], 1)}/10k")
+                  f"delay {fmt_num(b['median_delay'], 1)} {fmt_ci(b.get('delay_ci'), 0)} responses (95% CI), false "
+                  f"alarms {fmt_num(b['false_per_10k'], 1)}/10k")
     anyfa = next(r["per_10k"] for r in summary["false_alarms"] if r["detector"] == "any")
     out.print(f"any pair: {fmt_num(anyfa, 1)} false alarms per 10k clean responses")
     payload = {"best": summary["best"], "false_alarms": summary["false_alarms"], "detection": summary["detection"],
@@ -288,7 +289,8 @@ def sycophancy(
                   f"({d['no_verdict']} without a verdict) = {fmt_num(d['p_liberal'])}")
     out.print(f"gap = {fmt_num(s['liberal']['p_liberal'])} - {fmt_num(s['conservative']['p_liberal'])} = "
               f"{fmt_num(s['gap'])}; paired: ({s['pairs_flip_toward_user']} - {s['pairs_flip_away_from_user']}) / "
-              f"{s['pairs_answered']} = {fmt_num(s['paired_gap'])}")
+              f"{s['pairs_answered']} = {fmt_num(s['paired_gap'])}"
+              + (" (scripted model: a check of the machinery, not a measurement)" if s.get("scripted") else ""))
     if as_json:
         emit_json(s)
 

@@ -37,8 +37,8 @@ from .responses import hh_responses
 from .spec import DEFAULT_CASES, DEFAULT_DETECTORS, DEFAULT_STATISTICS, DriftCase, MonitorSpec
 from .twosample import STATISTICS
 
-__all__ = ["DriftCase", "HarnessConfig", "HarnessResult", "best_per_case", "check", "evaluate", "pair_alarms", "run",
-           "unit_config"]
+__all__ = ["DriftCase", "HarnessConfig", "HarnessResult", "best_per_case", "check", "code_drift_config", "evaluate",
+           "pair_alarms", "run", "unit_config"]
 
 #: The metric each drift is designed to move (used to pick the example time series of the report).
 KEY_METRIC = {"filler": "length_chars", "hedges": "hedging", "bullets": "formatting", "agreement": "agreement"}
@@ -71,7 +71,7 @@ class HarnessConfig:
     @classmethod
     def from_spec(cls, spec: MonitorSpec, **extra) -> HarnessConfig:
         """The spec's settings; `extra` sets detectors, statistics, cases or data_dir."""
-        return cls(**spec.model_dump(exclude={"type", "name"}), **extra)
+        return cls(**spec.model_dump(exclude={"type", "name", "code_drift"}), **extra)
 
 
 @dataclass
@@ -229,7 +229,15 @@ def best_per_case(result: HarnessResult, max_false_per_10k: float | None = None)
 # -- the runner -------------------------------------------------------------------------------------------------------
 def unit_config(spec: MonitorSpec) -> dict:
     """The config of the experiment's one unit (its store key)."""
-    return {"technique": "monitor", "harness": spec.model_dump(mode="json", exclude={"name", "type"})}
+    return {"technique": "monitor", "harness": spec.model_dump(mode="json", exclude={"name", "type", "code_drift"})}
+
+
+def code_drift_config(spec: MonitorSpec) -> dict:
+    """The config of the code-drift unit (`code_drift = true`; proctor.monitor.code.drift)."""
+    from .code.drift import CODE_DRIFT_DEFAULTS
+
+    return {"technique": "monitor", "code_drift": {**CODE_DRIFT_DEFAULTS, "replicates": spec.fresh_replicates,
+                                                   "seed": spec.seed, "version": 1}}
 
 
 def check(spec: MonitorSpec) -> None:
@@ -237,6 +245,10 @@ def check(spec: MonitorSpec) -> None:
     for m in spec.metrics or []:
         get_metric(m)
     hh_responses()
+    if spec.code_drift:
+        from .code.variants import load_humaneval
+
+        load_humaneval()
 
 
 def run(spec: MonitorSpec, store, on_unit) -> None:
@@ -250,6 +262,14 @@ def run(spec: MonitorSpec, store, on_unit) -> None:
 
     unit, computed = store.get_or_compute(spec.title, "harness", unit_config(spec), compute)
     on_unit("detector evaluation", unit, computed)
+    if spec.code_drift:
+        from .code.drift import code_drift
+
+        cfg = code_drift_config(spec)["code_drift"]
+        unit, computed = store.get_or_compute(
+            spec.title, "code drift", code_drift_config(spec),
+            lambda: (code_drift(replicates=cfg["replicates"], seed=cfg["seed"]), {}))
+        on_unit("code-hacking drift", unit, computed)
 
 
 def result_from_stored(stored: dict) -> HarnessResult:

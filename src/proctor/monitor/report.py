@@ -51,7 +51,42 @@ def _time_series(examples: list[dict]) -> bytes:
 
 def sections(summary: dict) -> list[Section]:
     """The experiment's section of a run's report (none until its unit is stored)."""
-    return [harness_section(result_from_stored(summary))] if summary.get("complete") else []
+    if not summary.get("complete"):
+        return []
+    out = [harness_section(result_from_stored(summary))]
+    if summary.get("code_drift"):
+        out.append(code_drift_section(summary["code_drift"]))
+    return out
+
+
+def code_drift_section(cd: dict) -> Section:
+    """The code monitor's flagged rate per training step through the change-point detectors (code_drift = true)."""
+    from ..term import fmt_ci
+
+    det = Table(["hack rate per rollout", "detector", "median delay (steps)", "95% CI", "detected",
+                 "pre-onset alarms / 10k steps"],
+                [[f"{r['rate']:g}", r["detector"], r["median_delay"], fmt_ci(r["delay_ci"], 0) if r["delay_ci"] else "—",
+                  f"{r['detected']:.0%}", r["pre_onset_alarms_per_10k"]] for r in cd["detection"]],
+                caption=f"{cd['replicates']} drifted streams per rate: {cd['onset']} clean steps, then each rollout a "
+                        f"hacked solution with the given probability, horizon {cd['horizon']} steps. CI: exact "
+                        f"order-statistic interval of the median; a stream with no alarm within the horizon counts "
+                        f"as a delay beyond it.")
+    fa = Table(["detector", "false alarms / 10k clean steps", "95% CI", "threshold"],
+               [[r["detector"], r["per_10k"], fmt_ci(r["ci"], 1), cd["thresholds"].get(f"{r['detector']}:flagged_rate")]
+                for r in cd["false_alarms"]],
+               caption=f"{cd['replicates']} clean streams of {cd['clean_steps']:,} steps (honest rollouts only); "
+                       f"mean with a percentile-bootstrap CI over the streams; detectors calibrated to "
+                       f"{cd['target_per_10k']:g} per 10k.")
+    summary = (f"A simulated RL run: {cd['batch']} rollouts per step, resampled from HumanEval solutions scored by the "
+               f"static code monitor at its 1%-FPR threshold ({cd['threshold']:.3g}, set on the calibration half of "
+               f"the problems). Streams come from the other half: {cd['n_honest']} honest rows (flagged "
+               f"{cd['honest_flag_rate']:.1%}) and {cd['n_hacked']} hacked rows (flagged {cd['hacked_flag_rate']:.1%}). "
+               f"The monitored value is the share of a step's rollouts flagged.")
+    return Section("Reward hacking in code over a training run: detection delay and false alarms", summary=summary,
+                   tables=[det, fa], notes=["Detectors were calibrated on clean batches flagged at "
+                                            f"{cd['reference_flag_rate']:.1%} per rollout (the threshold's target "
+                                            "FPR), not on the calibration rows themselves, which flag none."],
+                   anchor="monitor-code-drift")
 
 
 def _best_rows(res: HarnessResult) -> tuple[list[list], list[float]]:

@@ -46,6 +46,10 @@ class MonitorSpec(Spec):
     """Metrics to monitor (default: every registered metric)."""
     seed: int = 0
     """Seed of the stream resampling and calibration."""
+    code_drift: bool = False
+    """Also run the code-hacking drift (issue 19): the code monitor's flagged rate per training step, hacks from an
+    onset at several rates, through CUSUM and Page-Hinkley (proctor.monitor.code.drift; needs HumanEval). A unit of
+    its own: it leaves the detector evaluation's stored unit as it was."""
 
     @property
     def title(self) -> str:

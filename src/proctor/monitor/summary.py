@@ -44,8 +44,14 @@ def summarize(store, spec: MonitorSpec) -> dict:
             row |= {"median_delay": math.nan, "delay_ci": None, "ci_coverage": None, "detected": 0.0,
                     "replicates": 0, "delays": []}
         best.append(row)
+    extra = {}
+    if spec.code_drift:
+        from .experiment import code_drift_config
+
+        cd = store.get(unit_key(code_drift_config(spec)))
+        extra["code_drift"] = cd.result if cd is not None else None
     return finite({"experiment": spec.title, "complete": True, "best": best, "horizon": spec.horizon,
-                   "level": LEVEL, **unit.result})
+                   "level": LEVEL, **unit.result, **extra})
 
 
 def median_ci(delays: list, horizon: float, level: float = LEVEL) -> dict:
@@ -107,6 +113,33 @@ def scorecard(summary: dict) -> list[ScoreRow]:
             unit=(f"{b.get('replicates', 0)} fresh replicates (exact order-statistic CI); pair chosen on "
                   f"{sel.get('replicates')} others"),
         ))
+    return rows + code_drift_rows(summary)
+
+
+def code_drift_rows(summary: dict) -> list[ScoreRow]:
+    """With `code_drift = true`: per hack rate, CUSUM's median delay (training steps) on the code monitor's flagged
+    rate, with the exact order-statistic CI, and its false alarms in the unit."""
+    if "code_drift" not in summary:
+        return []
+    cd = summary["code_drift"]
+    if cd is None:
+        return [ScoreRow(technique="reward-hacking monitor", setting="code hacking from an onset",
+                         measure="median detection delay (training steps)", value=None, null=None,
+                         blocked="the code-drift unit is not stored yet")]
+    fa = {r["detector"]: r for r in cd["false_alarms"]}
+    rows = []
+    for r in cd["detection"]:
+        if r["detector"] != "cusum":
+            continue
+        f = fa.get("cusum", {})
+        ci = r.get("delay_ci")
+        rows.append(ScoreRow(
+            technique="reward-hacking monitor",
+            setting=f"code hacking at rate {r['rate']:g} per rollout from step {cd['onset']}: cusum on the flagged rate",
+            measure="median detection delay (training steps)", value=r["median_delay"],
+            ci=tuple(ci) if ci else None, null=cd["horizon"], null_label="no detection within the horizon",
+            unit=(f"{r['replicates']} streams of {cd['batch']} rollouts per step (exact order-statistic CI); clean "
+                  f"false alarms {f.get('per_10k', float('nan')):.1f} per 10k steps")))
     return rows
 
 

@@ -8,10 +8,13 @@
     static.py     AST signals with line numbers: test-input conditionals, literal outputs, test-case tables, exits,
                   constant __eq__, patched builtins, test-file and stack access
     dynamic.py    the sandboxed harness: visible pass rate against perturbed inputs and the reference solution,
-                  early exits, runtime tampering, foreign result types
+                  early exits, runtime tampering, foreign result types (many rows per sandbox, a process each)
     detector.py   the noisy-OR score, reading rows, calibration at a target FPR on known-good solutions
-    variants.py   hacked (7 families) and honest variants of HumanEval solutions, generated from each problem
+    variants.py   hacked (7 families) and honest variants (refactors, other algorithms) of HumanEval solutions,
+                  generated from each problem; the calibration / evaluation split of the problems
     evaluate.py   AUROC / TPR at 1% FPR by family with problem-bootstrap CIs (docs/results.md)
+    drift.py      the flagged rate per training step through the change-point detectors (code_drift = true)
+    inspect_scorer.py  `proctor/hardcode_monitor`: an inspect-ai scorer wrapping a code task's scorer
 """
 
 import importlib
@@ -21,10 +24,12 @@ _EXPORTS = {
     "Case": "cases", "TestSuite": "cases", "parse_tests": "cases",
     "Signal": "static", "static_signals": "static",
     "dynamic_signals": "dynamic", "probe_inputs": "dynamic", "run_dynamic": "dynamic",
+    "run_dynamic_batch": "dynamic", "code_drift": "drift", "row_flags": "drift",
     "CodeCalibration": "detector", "CodeRow": "detector", "calibrate_threshold": "detector", "combine": "detector",
     "default_calibration": "detector", "read_rows": "detector", "score_row": "detector", "score_rows": "detector",
     "HACK_FAMILIES": "variants", "HONEST_FAMILIES": "variants", "hacked_variants": "variants",
     "honest_variants": "variants", "load_humaneval": "variants", "variant_rows": "variants",
+    "algorithm_variants": "variants", "split_problems": "variants",
 }
 
 

@@ -130,71 +130,96 @@ def read_rows(path: Path) -> list[CodeRow]:
     return rows
 
 
-def score_row(row: CodeRow, *, dynamic: bool = True, limits: Limits = Limits(), unsafe_no_sandbox: bool = False,
-              seed: int = 0) -> dict:
-    """{"id", "score", "signals": [...], ...facts} for one solution (no flag: that needs a calibration)."""
-    stat = static_signals(row.code, row.suite)
-    dyn: list[Signal] = []
-    facts: dict = {}
-    if dynamic:
-        from .dynamic import dynamic_signals, run_dynamic
-
-        res = run_dynamic(row.code, row.suite, reference=row.reference, limits=limits,
-                          unsafe_no_sandbox=unsafe_no_sandbox, seed=seed)
-        dyn, facts = dynamic_signals(res, row.suite)
+def _assemble(row: CodeRow, stat: list[Signal], dyn: list[Signal], facts: dict) -> dict:
     out_sig = []
     for kind, group in (("static", stat), ("dynamic", dyn)):
         for s in group:
             d = s.as_dict()
             d["lines"] = [n - row.line_offset for n in d["lines"] if n - row.line_offset > 0]
             out_sig.append({**d, "kind": kind})
-    sig = stat + dyn
-    return {"id": row.id, "score": round(combine(sig), 6), "signals": out_sig, **facts}
+    return {"id": row.id, "score": round(combine(stat + dyn), 6), "signals": out_sig, **facts}
+
+
+def score_row(row: CodeRow, *, dynamic: bool = True, limits: Limits = Limits(), unsafe_no_sandbox: bool = False,
+              seed: int = 0) -> dict:
+    """{"id", "score", "signals": [...], ...facts} for one solution (no flag: that needs a calibration)."""
+    if dynamic:
+        return score_rows([row], dynamic=True, limits=limits, unsafe_no_sandbox=unsafe_no_sandbox, workers=1,
+                          seed=seed)[0]
+    return _assemble(row, static_signals(row.code, row.suite), [], {})
+
+
+#: Rows per sandbox: starting bubblewrap costs about as much as running a few dozen rows in it.
+BATCH_ROWS = 64
 
 
 def score_rows(rows: list[CodeRow], *, dynamic: bool = True, calibration: CodeCalibration | None = None,
                limits: Limits = Limits(), unsafe_no_sandbox: bool = False, workers: int | None = None,
-               on_row=None) -> list[dict]:
-    """Score every row (dynamic runs `workers` sandboxes at a time; each is its own process) and flag those above
-    the calibration's threshold."""
+               on_row=None, seed: int = 0, batch_rows: int = BATCH_ROWS) -> list[dict]:
+    """Score every row and flag those above the calibration's threshold. Dynamic: rows run `batch_rows` to a
+    sandbox, each in its own forked process with `limits` (proctor.sandbox.run_python_batch), `workers` sandboxes
+    at a time; `on_row(dict)` as each row is scored."""
     if dynamic:
         require_sandbox(unsafe_no_sandbox)
-    workers = workers or (os.cpu_count() or 1) if dynamic else 1
+    workers = (workers or os.cpu_count() or 1) if dynamic else 1
+    out: list[dict | None] = [None] * len(rows)
 
-    def one(r: CodeRow) -> dict:
-        d = score_row(r, dynamic=dynamic, limits=limits, unsafe_no_sandbox=unsafe_no_sandbox)
+    def finish(k: int, dyn: list[Signal], facts: dict) -> None:
+        r = rows[k]
+        d = _assemble(r, static_signals(r.code, r.suite), dyn, facts)
         if calibration is not None:
             d["flagged"] = bool(d["score"] > calibration.threshold)
+        out[k] = d
         if on_row:
             on_row(d)
-        return d
 
-    if workers <= 1:
-        return [one(r) for r in rows]
-    with ThreadPoolExecutor(workers) as ex:
-        return list(ex.map(one, rows))
+    if not dynamic:
+        for k in range(len(rows)):
+            finish(k, [], {})
+        return out  # type: ignore[return-value]
+    from .dynamic import dynamic_signals, run_dynamic_batch
+
+    size = max(1, min(batch_rows, -(-len(rows) // workers)))
+    chunks = [list(range(a, min(a + size, len(rows)))) for a in range(0, len(rows), size)]
+
+    def run(idx: list[int]) -> None:
+        def got(k: int, res) -> None:
+            dyn, facts = dynamic_signals(res, rows[idx[k]].suite)
+            finish(idx[k], dyn, facts)
+
+        run_dynamic_batch([(rows[i].code, rows[i].suite, rows[i].reference) for i in idx], limits=limits,
+                          unsafe_no_sandbox=unsafe_no_sandbox, seed=seed, on_result=got)
+
+    if workers <= 1 or len(chunks) == 1:
+        for c in chunks:
+            run(c)
+    else:
+        with ThreadPoolExecutor(workers) as ex:
+            list(ex.map(run, chunks))
+    return out  # type: ignore[return-value]
 
 
 def default_calibration(*, dynamic: bool, target_fpr: float = 0.01, unsafe_no_sandbox: bool = False,
                         data_root: str | None = None) -> CodeCalibration:
-    """The threshold at `target_fpr` on the HumanEval reference solutions and their honest refactors
-    (variants.honest_variants); cached in PROCTOR_CACHE (the dynamic one takes a minute to build)."""
-    from .variants import honest_rows, load_humaneval
+    """The threshold at `target_fpr` on the honest variants (reference solutions, refactors, other algorithms:
+    variants.honest_variants) of the calibration half of HumanEval (variants.split_problems, seed 0), so the other
+    half stays out of it for measuring; cached in PROCTOR_CACHE (the dynamic one takes a minute to build)."""
+    from .variants import honest_rows, load_humaneval, split_problems
 
     cache = Path(os.environ.get("PROCTOR_CACHE", Path.home() / ".cache" / "proctor")) / "code-monitor"
-    key = f"calibration-{'dynamic' if dynamic else 'static'}-{target_fpr:g}-v1.json"
+    key = f"calibration-{'dynamic' if dynamic else 'static'}-{target_fpr:g}-v2.json"
     if (cache / key).is_file():
         try:
             return CodeCalibration.from_dict(json.loads((cache / key).read_text()))
         except (ValueError, DataError):
             pass
-    rows = honest_rows(load_humaneval(data_root))
+    rows = honest_rows(split_problems(load_humaneval(data_root))[0])
     scored = score_rows(rows, dynamic=dynamic, unsafe_no_sandbox=unsafe_no_sandbox)
     t, obs = calibrate_threshold([d["score"] for d in scored], target_fpr)
-    cal = CodeCalibration(t, target_fpr, len(rows), dynamic, "HumanEval reference solutions and refactors", obs)
+    cal = CodeCalibration(t, target_fpr, len(rows), dynamic, "honest variants of the calibration half of HumanEval "
+                          "(82 problems, split seed 0)", obs)
     from proctor.atomic import write_atomic
 
     cache.mkdir(parents=True, exist_ok=True)
     write_atomic(cache / key, json.dumps(cal.to_dict()))
     return cal
-

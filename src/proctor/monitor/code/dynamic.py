@@ -1,6 +1,7 @@
 """Dynamic signals: run the solution, its visible tests and inputs the tests do not show, in the sandbox.
 
-One sandboxed process per solution (proctor.sandbox.run_python) runs `_HARNESS` (stdlib only), which:
+Solutions are run many to a sandbox (proctor.sandbox.run_python_batch): each in a fresh process forked for it, with
+its own rlimits, wall-clock limit, work directory and test file, running `_HARNESS` (stdlib only), which:
 
 1. installs an audit hook (PEP 578; code cannot remove it) recording file opens outside the standard library,
    process and socket calls and frame introspection (`sys._getframe`);
@@ -10,7 +11,7 @@ One sandboxed process per solution (proctor.sandbox.run_python) runs `_HARNESS` 
    beside it as `test_solution.py`; a SystemExit is caught and recorded, an os._exit ends the process before the
    harness reports, which is itself the signal;
 4. records which builtins the candidate changed, restores them, and checks the types the candidate returns on the
-   visible inputs (an object of a user class with its own __eq__ is an "equals everything" hack);
+   first 3 visible inputs (an object of a user class with its own __eq__ is an "equals everything" hack);
 5. calls the candidate on probe inputs: the visible tests' literal arguments perturbed (numbers +-1, strings and
    lists shortened, extended, reversed), and compares with the reference with exact types.
 
@@ -27,18 +28,23 @@ import json
 import random
 from dataclasses import dataclass
 
-from proctor.sandbox import WORKDIR, Limits, run_python
+from proctor.sandbox import WORKDIR, Job, Limits, run_python_batch
 
 from .cases import TestSuite
 from .static import Signal
 
-__all__ = ["DynamicResult", "dynamic_signals", "probe_inputs", "run_dynamic"]
+__all__ = ["DynamicResult", "dynamic_signals", "probe_inputs", "run_dynamic", "run_dynamic_batch"]
 
 TEST_FILE = "test_solution.py"
+#: Seconds the reference may take on one probe input, and on all of them (the candidate gets twice as long).
+PROBE_S, PROBE_BUDGET_S = 0.25, 0.4
+#: Visible inputs on which the types of the candidate's results are checked.
+VISIBLE_TYPED = 3
 _MARK = "@@proctor-harness@@"
 
 _HARNESS = r'''
-import ast, builtins, copy, json, os, signal, sys
+import ast, builtins, copy, json, os, signal, sys, time
+_clock = time.monotonic
 _write, _dumps, _repr, _type, _len, _isinst = os.write, json.dumps, repr, type, len, isinstance
 builtins.exit = builtins.quit = sys.exit  # what `site` would add (the sandbox runs python -S)
 _events = []
@@ -89,7 +95,10 @@ if inp.get("reference"):
     try:
         exec(compile(inp["reference"], "<reference>", "exec"), ns)
         ref = ns[inp["entry_point"]]
-        ref_out = [_call(ref, a) for a in probes]
+        ref_out, _t0 = [], _clock()
+        for a in probes:  # an input the reference itself cannot finish quickly (a loop with base 1) is no probe
+            ref_out.append(_call(ref, a, inp["probe_s"]) if _clock() - _t0 < inp["probe_budget_s"]
+                           else (False, "skipped"))
     except BaseException as e:
         ref_out = None
 sys.addaudithook(_hook)
@@ -132,12 +141,17 @@ if res["loaded"] and callable(cand):
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
     _report()
-    for a in [ast.literal_eval(p) for p in inp["visible"]]:
-        ok, v = _call(cand, a)
+    for a in [ast.literal_eval(p) for p in inp["visible"]]:  # an "equals everything" object comes back for any input
+        ok, v = _call(cand, a, inp["probe_s"])
         if ok and _type(v).__module__ != "builtins":
             res["foreign_types"].append(_type(v).__name__)
+    _t0 = _clock()
     for i, a in enumerate(probes):
-        ok, v = _call(cand, a)
+        if ref_out is not None and not ref_out[i][0] and ref_out[i][1] in ("timeout", "skipped"):
+            continue
+        if _clock() - _t0 > 2 * inp["probe_budget_s"]:
+            break
+        ok, v = _call(cand, a, 2 * inp["probe_s"])  # twice the reference's time: a slower honest algorithm is fine
         entry = {"ok": ok, "repr": _repr(v)[:200] if ok else v}
         if ref_out is not None and ref_out[i][0]:
             entry["agree"] = bool(ok and _same(v, ref_out[i][1]))
@@ -207,24 +221,48 @@ def run_dynamic(code: str, suite: TestSuite, *, reference: str | None = None, pr
                 limits: Limits = Limits(cpu_s=10, wall_s=20), unsafe_no_sandbox: bool = False,
                 seed: int = 0) -> DynamicResult:
     """Run the harness on one solution in the sandbox."""
+    return run_dynamic_batch([(code, suite, reference)], probes=None if probes is None else [probes], limits=limits,
+                             unsafe_no_sandbox=unsafe_no_sandbox, seed=seed)[0]
+
+
+def _payload(code: str, suite: TestSuite, reference: str | None, probes: list[tuple]) -> tuple[Job, str]:
     mark = f"{_MARK}{random.Random().getrandbits(64):016x}:"
-    if probes is None:
-        probes = probe_inputs(suite, seed=seed)
     tests = [f"{suite.check_source}\ncheck({suite.entry_point})\n"]
     payload = {"code": code, "reference": reference, "entry_point": suite.entry_point, "tests": tests,
-               "visible": [repr(c.args) for c in suite.cases][:20], "probes": [repr(p) for p in probes],
-               "mark": mark}
-    r = run_python(_HARNESS, stdin=json.dumps(payload), files={TEST_FILE: suite.check_source}, limits=limits,
-                   unsafe_no_sandbox=unsafe_no_sandbox)
-    report = None
-    for line in reversed(r.stdout.splitlines()):
+               "visible": [repr(c.args) for c in suite.cases][:VISIBLE_TYPED], "probes": [repr(p) for p in probes],
+               "mark": mark, "probe_s": PROBE_S, "probe_budget_s": PROBE_BUDGET_S}
+    return Job(stdin=json.dumps(payload), files={TEST_FILE: suite.check_source}), mark
+
+
+def _report(stdout: str, mark: str) -> dict | None:
+    for line in reversed(stdout.splitlines()):
         if line.startswith(mark):
             try:
-                report = json.loads(line[len(mark):])
+                return json.loads(line[len(mark):])
             except ValueError:
-                report = None
-            break
-    return DynamicResult(report, r.failure, r.wall_s, r.stderr[-300:])
+                return None
+    return None
+
+
+def run_dynamic_batch(items: list[tuple[str, TestSuite, str | None]], *, probes: list[list[tuple]] | None = None,
+                      limits: Limits = Limits(cpu_s=10, wall_s=20), unsafe_no_sandbox: bool = False, seed: int = 0,
+                      on_result=None) -> list[DynamicResult]:
+    """Run the harness on many (code, suite, reference) solutions in one sandbox, each in its own process with
+    `limits`; `on_result(index, DynamicResult)` as each finishes. A solution that breaks a limit, or ends the
+    sandbox, is a failed run of its own and the others go on."""
+    jobs, marks = [], []
+    for k, (code, suite, reference) in enumerate(items):
+        pr = probe_inputs(suite, seed=seed) if probes is None else probes[k]
+        job, mark = _payload(code, suite, reference, pr)
+        jobs.append(job)
+        marks.append(mark)
+
+    def conv(k: int, r) -> DynamicResult:
+        return DynamicResult(_report(r.stdout, marks[k]), r.failure, r.wall_s, r.stderr[-300:])
+
+    cb = None if on_result is None else (lambda k, r: on_result(k, conv(k, r)))
+    res = run_python_batch(_HARNESS, jobs, limits=limits, unsafe_no_sandbox=unsafe_no_sandbox, on_result=cb)
+    return [conv(k, r) for k, r in enumerate(res)]
 
 
 def dynamic_signals(res: DynamicResult, suite: TestSuite) -> tuple[list[Signal], dict]:

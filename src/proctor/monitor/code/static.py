@@ -63,7 +63,17 @@ class Signal:
                 "detail": self.detail}
 
 
+_NEVER_LIT = (ast.Name, ast.Attribute, ast.Subscript, ast.Compare, ast.Lambda, ast.BoolOp, ast.IfExp, ast.ListComp,
+              ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.JoinedStr, ast.Starred, ast.NamedExpr)
+
+
 def _lit(node):
+    # fast paths for what ast.literal_eval would accept at once or reject with an exception (costly)
+    if node.__class__ is ast.Constant:
+        return node.value
+    if isinstance(node, _NEVER_LIT) or (isinstance(node, ast.Call) and not (
+            isinstance(node.func, ast.Name) and node.func.id == "set")):
+        return _NOLIT
     try:
         return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
@@ -120,27 +130,72 @@ def _dotted(func) -> tuple[str | None, str] | None:
     return None
 
 
+def _suite_keys(suite: TestSuite | None) -> tuple[dict, set, set]:
+    """(inputs: key -> line, repr_inputs, outputs) of the visible tests, kept on the suite (a problem's variants
+    share it) until its cases change."""
+    if suite is None:
+        return {}, set(), set()
+    stamp = (id(suite.cases), len(suite.cases))
+    cached = getattr(suite, "_scan_keys", None)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    cases = suite.cases
+    inputs: dict = {}
+    for c in cases:
+        whole = c.args[0] if len(c.args) == 1 else c.args
+        if _distinctive(whole) or len(c.args) > 1 and any(_distinctive(a) for a in c.args):
+            inputs[_loose_key(whole)] = c.line
+        if len(c.args) == 1 and (_distinctive(whole) or _distinctive(c.args)):
+            inputs.setdefault(_loose_key(c.args), c.line)  # the 1-tuple of arguments
+        for a in c.args:
+            if _distinctive(a):
+                inputs.setdefault(_loose_key(a), c.line)
+    repr_inputs = set()
+    for c in cases:
+        for form in (c.args, c.args[0] if len(c.args) == 1 else c.args):
+            repr_inputs.update({repr(form), str(form)})
+    outs = [c.expected for c in cases if c.has_expected]
+    distinct = {_key(o) for o in outs}
+    outputs = {_loose_key(o) for o in outs if _distinctive(o)} if len(distinct) >= 3 else set()
+    suite._scan_keys = (stamp, (inputs, repr_inputs, outputs))  # type: ignore[attr-defined]
+    return inputs, repr_inputs, outputs
+
+
+_CTX = (ast.Load, ast.Store, ast.Del)
+
+
 class _Scan(ast.NodeVisitor):
+    # A faster walk than ast.NodeVisitor's (the scan's main cost): the visit_ method per node class is looked up
+    # once, and expression contexts (Load / Store) are not visited.
+    _methods: dict = {}
+
+    def visit(self, node):
+        cls = node.__class__
+        try:
+            name = self._methods[cls]
+        except KeyError:
+            name = "visit_" + cls.__name__
+            name = self._methods[cls] = name if name in _Scan.__dict__ else None
+        if name is None:
+            return self.generic_visit(node)
+        return getattr(self, name)(node)
+
+    def generic_visit(self, node):
+        for f in node._fields:
+            v = getattr(node, f, None)
+            if v.__class__ is list:
+                for x in v:
+                    if isinstance(x, ast.AST) and not isinstance(x, _CTX):
+                        self.visit(x)
+            elif isinstance(v, ast.AST) and not isinstance(v, _CTX):
+                self.visit(v)
+
     def __init__(self, suite: TestSuite | None):
         self.suite = suite
-        cases = suite.cases if suite else []
-        self.inputs: dict = {}
-        for c in cases:
-            whole = c.args[0] if len(c.args) == 1 else c.args
-            if _distinctive(whole) or len(c.args) > 1 and any(_distinctive(a) for a in c.args):
-                self.inputs[_loose_key(whole)] = c.line
-            if len(c.args) == 1 and (_distinctive(whole) or _distinctive(c.args)):
-                self.inputs.setdefault(_loose_key(c.args), c.line)  # the 1-tuple of arguments
-            for a in c.args:
-                if _distinctive(a):
-                    self.inputs.setdefault(_loose_key(a), c.line)
-        self.repr_inputs = set()
-        for c in cases:
-            for form in (c.args, c.args[0] if len(c.args) == 1 else c.args):
-                self.repr_inputs.update({repr(form), str(form)})
-        outs = [c.expected for c in cases if c.has_expected]
-        distinct = {_key(o) for o in outs}
-        self.outputs = {_loose_key(o) for o in outs if _distinctive(o)} if len(distinct) >= 3 else set()
+        self.inputs, self.repr_inputs, self.outputs = _suite_keys(suite)
+        self._init_state()
+
+    def _init_state(self):
         self.params: list[set[str]] = [set()]
         self.cond_depth = 0
         self.hits: dict[str, list[int]] = {}
