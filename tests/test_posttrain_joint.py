@@ -139,3 +139,54 @@ def test_plan_score_row_verdict_follows_the_ci(additive_fit):
     even = plan_allocation(additive_fit, 2e5, 1.0, 1.0) | {"gain_over_even": 0.0}
     even["ci"] = dict(even["ci"], gain_over_even=[-1e-5, 1e-5])
     assert plan_score_row(even).verdict.startswith("no result")
+
+
+def _suite(path, runs, *experiments):
+    body = "".join('[[experiment]]\ntype = "posttrain_plan"\n'
+                   + "".join(f"{k} = {json.dumps(str(v) if k == 'runs' else v)}\n"
+                             for k, v in ({"runs": runs} | fields).items()) for fields in experiments)
+    path.write_text(f'name = "plan"\n{body}')
+    return path
+
+
+def test_posttrain_plan_as_a_suite_experiment(tmp_path):
+    """`proctor run` with posttrain_plan experiments: the fit and the plan are units (a table and `generated` runs with
+    the same numbers share one fit), the report has both sections, and the scorecard row's verdict comes from
+    proctor.stats."""
+    runs = tmp_path / "runs.csv"
+    df = joint_runs(seed=0)
+    df.to_csv(runs, index=False)
+    suite = _suite(tmp_path / "s.toml", runs, dict(budget=2e5, cost_sft=4.0, cost_pref=1.0, n_boot=40),
+                   dict(name="half budget", runs="generated", budget=1e5, cost_sft=4.0, cost_pref=1.0, n_boot=40))
+    r = invoke("run", suite, "--out", tmp_path / "run", "--json")
+    obj = last_json(r)
+    assert r.stderr.count("done joint fit") == 1 and "skip joint fit" in r.stderr  # the second plan reuses the fit
+    row, half = obj["scorecard"]
+    assert row["technique"] == "post-training budget planner" and row["verdict"] == "measured"
+    exp, exp_half = obj["experiments"]
+    # the same numbers as the library on the same table and settings
+    fit = fit_joint(df.N_s, df.N_p, df.Q, PosttrainJointConfig(n_boot=40))
+    plan = plan_allocation(fit, 2e5, 4.0, 1.0)
+    assert exp["params"]["S_star"] == pytest.approx(fit.params.S_star, rel=1e-6)
+    assert exp["plan"]["n_sft"] == pytest.approx(plan["n_sft"], rel=1e-6)
+    assert row["value"] == pytest.approx(plan["gain_over_even"], rel=1e-6)
+    assert row["ci"] == pytest.approx(plan["ci"]["gain_over_even"], rel=1e-6)
+    assert exp["interaction"] == "additive" and exp_half["params"] == exp["params"]
+    assert exp_half["plan"]["budget"] == 1e5 and exp_half["plan"]["n_sft"] < exp["plan"]["n_sft"]
+    html = (tmp_path / "run" / "report.html").read_text()
+    assert "Q(N_s, N_p)" in html and "half budget: Post-training budget" in html
+    assert html.count("Iso-budget line") >= 2
+    assert "generated runs (known parameters" in html and "Under the true law the optimum is" in html
+
+
+def test_posttrain_plan_suite_errors(tmp_path):
+    few = tmp_path / "few.csv"
+    few.write_text("N_s,N_p,Q\n1,1,0.1\n2,2,0.2\n3,3,0.3\n4,4,0.4\n")
+    run_dir = tmp_path / "run"
+    assert_user_error(invoke("run", _suite(tmp_path / "a.toml", few, dict(budget=1e5)), "--out", run_dir), "few.csv",
+                      "distinct (N_s, N_p)")
+    assert not run_dir.exists()  # checked before the run directory is made
+    assert_user_error(invoke("run", _suite(tmp_path / "b.toml", few, dict(budget=1e5, ns_col="sft"))), "few.csv",
+                      "no column 'sft'")
+    assert_user_error(invoke("run", _suite(tmp_path / "c.toml", few, dict(budget=-1))), "budget")
+    assert_user_error(invoke("run", _suite(tmp_path / "d.toml", tmp_path / "nope.csv", dict(budget=1))), "nope.csv")

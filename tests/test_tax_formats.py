@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from conftest import assert_user_error, invoke, last_json
 
-from proctor.tax.formats import analyse, load_items, messages, score_answer
+from proctor.tax.formats import accept_paraphrase, analyse, load_items, messages, score_answer
 
 
 def _analyse(base_raw, al_raw, base_chat, al_chat, **kw):
@@ -57,6 +57,12 @@ def test_pooled_row_and_scoring():
     assert score_answer("boolq", "The passage says so. Answer: Yes.", "yes")
     assert score_answer("boolq", " no\n\nAnother passage\nQuestion: is it?\nAnswer: yes", "no", "raw")
     assert not score_answer("boolq", "It depends.", "no")
+    q = "Tom has 3 apples and buys 12 more for $1,200. How many apples?"
+    assert accept_paraphrase("gsm8k", q, "After buying 12 more (cost: 1200 dollars), how many apples does Tom, who "
+                                         "had 3, own?")
+    assert accept_paraphrase("gsm8k", q, "Tom has three apples and buys 12 more for $1,200. How many?") is None
+    assert accept_paraphrase("boolq", "is the sky blue", "  ") is None
+    assert accept_paraphrase("boolq", "is the sky blue", "x" * 200) is None
 
 
 def test_formats_render_as_described(data_dir):
@@ -70,17 +76,24 @@ def test_formats_render_as_described(data_dir):
     assert not {i.id for i in b_items} & {s.id for s in b_shots}  # shots never include an evaluated item
 
 
-@pytest.mark.parametrize("aligned, verdict", [("scripted/aligned-artifact", "artifact"),
-                                             ("scripted/aligned-intrinsic", "intrinsic")])
-def test_scripted_models_end_to_end(tmp_path, data_dir, aligned, verdict):
+def test_scripted_models_end_to_end(tmp_path, data_dir):
+    aligned, verdict = "scripted/aligned-artifact", "artifact"  # the intrinsic one: test_formats_as_a_suite_experiment
     report = tmp_path / "fmt.html"
     obj = last_json(invoke("tax", "formats", "--base", "scripted/base", "--aligned", aligned, "--eval", "boolq",
-                           "--limit", "40", "--formats", "raw,chat,heldout", "--out", tmp_path / "out", "--report",
-                           report, "--json"))
+                           "--limit", "30", "--formats", "raw,chat,heldout,paraphrase", "--paraphraser",
+                           "scripted/paraphraser", "--out", tmp_path / "out", "--report", report, "--json"))
     assert obj["scripted"] is True and obj["engine"] == "inspect"
     (r,) = obj["results"]
     assert r["verdict"] == verdict == obj["verdict"] and r["tax_ci"]["raw"][0] > 0
-    assert r["accuracy"]["base"]["raw"] == r["accuracy"]["base"]["chat"]
+    assert r["accuracy"]["base"]["raw"] == r["accuracy"]["base"]["chat"] == r["accuracy"]["base"]["paraphrase"]
+    # the held-out items: every question reworded (by the scripted paraphraser), asked in the chat format
+    assert obj["paraphrase"]["reworded"] == 30 and obj["paraphrase"]["kept_own_wording"] == 0
+    assert r["tax"]["paraphrase"] == r["tax"]["chat"] == 0.0
+    from inspect_ai.log import read_eval_log
+
+    asked = {s.id: s.input[-1].text for s in read_eval_log(obj["logs"]["aligned"]).samples}
+    para = [t for i, t in asked.items() if i.startswith("boolq/paraphrase/")]
+    assert len(para) == 30 and all("Put differently: " in t and "Answer: yes" in t for t in para)
     html = report.read_text()
     assert "scripted" in html and "data:image/png;base64" in html
     assert (tmp_path / "out" / "results.json").is_file() and obj["logs"]["base"].endswith(".eval")
@@ -88,7 +101,7 @@ def test_scripted_models_end_to_end(tmp_path, data_dir, aligned, verdict):
 
 def test_minilm_retrieval_stand_in(tmp_path, data_dir):
     obj = last_json(invoke("tax", "formats", "--base", "minilm@1", "--aligned", "minilm@1", "--eval",
-                           "retrieval:boolq", "--limit", "40", "--bootstrap", "200", "--json"))
+                           "retrieval:boolq", "--limit", "20", "--bootstrap", "100", "--json"))
     (r,) = obj["results"]
     assert obj["engine"] == "encoder" and not obj["scripted"]
     assert r["tax"] == {"raw": 0.0, "chat": 0.0} and r["verdict"] == "undetermined"  # same weights: no tax
@@ -103,6 +116,41 @@ def test_user_errors():
     assert_user_error(invoke(*base, "--eval", "gsm8k,retrieval:boolq"), "cannot be mixed")
     assert_user_error(invoke(*base, "--eval", "retrieval:boolq"), "scripted")
     assert_user_error(invoke(*base, "--eval", "mmlu"), "mmlu")
+    assert_user_error(invoke(*base, "--formats", "raw,chat,paraphrase"), "--paraphraser")
+    assert_user_error(invoke(*base, "--paraphraser", "scripted/paraphraser"), "--paraphraser")
     assert_user_error(invoke("tax", "formats", "--aligned", "x/y"), "--base")
     assert_user_error(invoke("tax", "formats", "--base", "scripted/nope", "--aligned", "scripted/base", "--eval",
                              "boolq", "--limit", "2"), "scripted/aligned-artifact")
+
+
+def test_formats_as_a_suite_experiment(tmp_path, data_dir):
+    """`proctor run` with a tax_formats experiment: one unit per checkpoint, the paired analysis in the summary, the
+    report section and the scorecard row (verdict from proctor.stats: an intrinsic tax leaves no share gone)."""
+    suite = tmp_path / "s.toml"
+    suite.write_text('name = "tax"\n[[experiment]]\ntype = "tax_formats"\nbase = "scripted/base"\n'
+                     'aligned = "scripted/aligned-intrinsic"\nevals = ["boolq"]\nlimit = 30\nn_boot = 500\n')
+    r = invoke("run", suite, "--out", tmp_path / "run", "--json")
+    obj = last_json(r)
+    (exp,) = obj["experiments"]
+    (res,) = exp["results"]
+    assert exp["scripted"] and exp["verdict"] == res["verdict"] == "intrinsic"
+    assert res["tax_ci"]["raw"][0] > 0 and res["tax"]["raw"] == res["tax"]["chat"] and res["share_recovered"] == 0
+    (row,) = obj["scorecard"]
+    assert row["technique"] == "alignment tax by format (scripted)" and row["verdict"].startswith("no result")
+    html = (tmp_path / "run" / "report.html").read_text()
+    assert "Alignment tax by evaluation format [scripted models]" in html and "data:image/png;base64" in html
+    assert list((tmp_path / "run").glob("**/*.eval"))  # inspect's logs in the run directory
+    # a rerun reuses both checkpoints' answers and gives the same summary (the bootstrap is seeded)
+    again = invoke("run", suite, "--out", tmp_path / "run", "--json")
+    assert again.stderr.count("finished earlier") == 2 and last_json(again)["experiments"] == obj["experiments"]
+
+
+def test_formats_suite_errors(tmp_path):
+    suite = tmp_path / "s.toml"
+    head = 'name = "tax"\n[[experiment]]\ntype = "tax_formats"\nbase = "scripted/base"\n'
+    suite.write_text(head + 'aligned = "scripted/aligned-artifact"\nformats = ["raw", "chatty"]\n')
+    assert_user_error(invoke("run", suite), "formats", "chatty")
+    suite.write_text(head + 'aligned = "minilm"\nevals = ["retrieval:boolq"]\n')
+    assert_user_error(invoke("run", suite), "scripted")
+    suite.write_text(head + 'evals = ["boolq"]\n')
+    assert_user_error(invoke("run", suite), "aligned")

@@ -5,7 +5,8 @@
     fit = fit_chinchilla(N, D, loss)         # Approach 3, 4,500 L-BFGS starts in one batch, bootstrap CIs
     compute_optimal(fit.params, 1e23)        # (N_opt, D_opt) for a budget of 1e23 FLOPs
 
-    spec.py        Approach3Config, PosttrainConfig: the fits' settings and defaults (read by the CLI's options)
+    spec.py        Approach3Config, PosttrainConfig, PosttrainJointConfig, PosttrainPlanConfig: the fits' settings and
+                   defaults (read by the CLI's options); PosttrainPlanSpec, the `posttrain_plan` suite experiment
     law.py         the Chinchilla law L(N, D) and compute-optimal allocation
     approach3.py   Chinchilla Approach 3: Huber fit from a 4,500-start grid, bootstrap CIs
     lbfgs.py       batched L-BFGS (all starts in one optimisation)
@@ -13,8 +14,10 @@
     joint.py       the joint law Q(N_s, N_p) of SFT and preference data, its interaction test, the budget planner
     columns.py     reading tables of runs with errors that name the row and column
     synthetic.py   synthetic runs from known laws (tests, benchmarks)
-    plots.py       figures; report.py: report sections
-    technique.py   the registration (CLI only: `proctor fit`, `proctor plan`; no suite type)
+    experiment.py  the `posttrain_plan` runner: the joint fit of a table of runs and the budget plan, as two units
+    summary.py     its summary, `--json` headline and scorecard row (the planner's gain over an even split)
+    plots.py       figures; report.py: report sections (also the suite experiment's)
+    technique.py   the registration: type `posttrain_plan`; `proctor fit`, `proctor plan`
     cli.py         `proctor fit chinchilla|posttrain FILE`, `proctor plan --params N | --flops C`, `plan posttrain`
 """
 

@@ -270,28 +270,19 @@ def _read_fit(path: Path, default_name: str, names, hint: str) -> tuple[Path, di
 
 def load_joint_fit(path: Path):
     """A `JointFit` from a file written by `fit posttrain --ns-col ... --save` (or a folder holding one)."""
-    import numpy as np
-
-    from .joint import JOINT_NAMES, JointFit, JointParams
+    from .joint import JOINT_NAMES, joint_fit_from_dict
 
     file, obj, values = _read_fit(path, JOINT_FIT_FILE, JOINT_NAMES,
                                   f"proctor fit posttrain RUNS --ns-col N_s --save {path}")
     if not (values["S_star"] > 0 and values["P_star"] > 0):
         raise DataError(f"{file}: fields 'S_star' and 'P_star' must be positive")
     try:
-        config = PosttrainJointConfig(**(obj.get("config") or {}))
-        table = obj.get("boot") or {"columns": list(JOINT_NAMES), "rows": []}
-        if list(table["columns"]) != list(JOINT_NAMES):
-            raise ValueError
-        boot = np.array(table["rows"], dtype=float).reshape(-1, len(JOINT_NAMES))
-        boot = boot[np.all(np.isfinite(boot), axis=1) & (boot[:, 2] > 0) & (boot[:, 4] > 0)]
-        ranges = {k: [float(a), float(b)] for k, (a, b) in (obj.get("ranges") or {}).items()}
-    except (TypeError, KeyError, ValueError, AttributeError):
-        raise DataError(f"{file}: fields 'config', 'boot' or 'ranges' are not those of a saved joint fit") from None
-    except Exception as e:  # a pydantic ValidationError of the saved config
-        raise DataError(f"{file}: field 'config': {' '.join(str(e).split())[:200]}") from None
-    return JointFit(JointParams(**values), float(obj.get("sse") or math.nan), int(obj.get("n_points") or 0), 0.0,
-                    config, boot=boot, ranges=ranges)
+        return joint_fit_from_dict(obj | values)
+    except (TypeError, KeyError, ValueError, AttributeError) as e:
+        if hasattr(e, "errors"):  # a pydantic ValidationError of the saved config
+            raise DataError(f"{file}: field 'config': {' '.join(str(e).split())[:200]}") from None
+        raise DataError(f"{file}: fields 'config', 'boot', 'interaction', 'ci' or 'ranges' are not those of a saved "
+                        "joint fit") from None
 
 
 @plan_app.command("posttrain")

@@ -36,7 +36,8 @@ import numpy as np
 from proctor.errors import DataError
 from proctor.scaling.spec import PosttrainJointConfig
 
-__all__ = ["JOINT_NAMES", "JointFit", "JointParams", "Allocation", "allocate", "fit_joint", "plan_allocation"]
+__all__ = ["JOINT_NAMES", "JointFit", "JointParams", "Allocation", "allocate", "check_runs", "fit_joint",
+           "joint_fit_from_dict", "plan_allocation"]
 
 JOINT_NAMES = ("Q_inf", "a_s", "S_star", "a_p", "P_star", "gamma")
 
@@ -131,6 +132,30 @@ class JointFit:
         return d
 
 
+def joint_fit_from_dict(obj: dict) -> JointFit:
+    """The JointFit that `JointFit.as_dict(boot=True)` wrote (a saved fit file, a run's summary; NaN may be null).
+    Raises KeyError, TypeError or ValueError (pydantic's ValidationError for the config) on anything else."""
+    def num(v) -> float:
+        return math.nan if v is None else float(v)
+
+    params = JointParams(**{k: float(obj[k]) for k in JOINT_NAMES})
+    config = PosttrainJointConfig(**(obj.get("config") or {}))
+    table = obj.get("boot") or {"columns": list(JOINT_NAMES), "rows": []}
+    if list(table["columns"]) != list(JOINT_NAMES):
+        raise ValueError(f"bootstrap columns {table['columns']!r}")
+    boot = np.array(table["rows"], dtype=float).reshape(-1, len(JOINT_NAMES))
+    boot = boot[np.all(np.isfinite(boot), axis=1) & (boot[:, 2] > 0) & (boot[:, 4] > 0)]
+    inter = obj.get("interaction") or {}
+    additive = inter.get("additive_fit")
+    return JointFit(params, num(obj.get("sse")), int(obj.get("n_points") or 0), num(obj.get("seconds") or 0.0),
+                    config, additive=JointParams(**additive) if additive else None,
+                    sse_additive=num(inter.get("sse_additive")), f_stat=num(inter.get("f")),
+                    p_interaction=num(inter.get("p")),
+                    ci={k: (num(a), num(b)) for k, (a, b) in (obj.get("ci") or {}).items()}, boot=boot,
+                    ranges={k: [float(a), float(b)] for k, (a, b) in (obj.get("ranges") or {}).items()},
+                    warnings=[str(w) for w in obj.get("warnings") or []])
+
+
 def _profile(gs, gp, data: tuple, interaction: bool):
     """Weighted least squares of q on [1, -x_s, -x_p(, -x_s x_p)] for each (log S*, log P*) in the arrays gs, gp:
     (sse, coefficients) with shapes (G,), (G, k). `data` = (N_s, N_p, Q, weights)."""
@@ -176,25 +201,32 @@ def _fit_once(ns, np_, q, w, config: PosttrainJointConfig, interaction: bool):
     return params, float(s[0]), edges
 
 
-def fit_joint(n_sft, n_pref, quality, config: PosttrainJointConfig | None = None) -> JointFit:
-    """Least-squares fit of the joint law (see the module docstring), with percentile bootstrap CIs over runs and the
-    test of the interaction term."""
-    from scipy.special import fdtrc
-
-    config = config or PosttrainJointConfig()
+def check_runs(n_sft, n_pref, quality, *, interaction: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(N_s, N_p, Q) as float arrays, or a DataError saying why the joint law cannot be fitted to them."""
     ns, np_, q = (np.asarray(v, dtype=float).ravel() for v in (n_sft, n_pref, quality))
     if not ns.shape == np_.shape == q.shape:
         raise DataError(f"N_s, N_p and Q must have the same length, got {ns.size}, {np_.size} and {q.size}")
     if not (np.all(np.isfinite(ns) & (ns > 0)) and np.all(np.isfinite(np_) & (np_ > 0)) and np.all(np.isfinite(q))):
         raise DataError("N_s and N_p must be positive and finite, and Q finite, for every run (a run without SFT "
                         "data has no finite SFT deficit under this law: leave it out)")
-    k = 6 if config.interaction else 5
+    k = 6 if interaction else 5
     for name, v in (("N_s", ns), ("N_p", np_)):
         if np.unique(v).size < 3:
             raise DataError(f"the joint fit needs at least 3 distinct {name} values, got {np.unique(v).size}")
     cells = np.unique(np.stack([ns, np_], 1), axis=0).shape[0]
     if cells < k + 1:
         raise DataError(f"a {k}-parameter fit needs at least {k + 1} distinct (N_s, N_p) runs, got {cells}")
+    return ns, np_, q
+
+
+def fit_joint(n_sft, n_pref, quality, config: PosttrainJointConfig | None = None) -> JointFit:
+    """Least-squares fit of the joint law (see the module docstring), with percentile bootstrap CIs over runs and the
+    test of the interaction term."""
+    from scipy.special import fdtrc
+
+    config = config or PosttrainJointConfig()
+    ns, np_, q = check_runs(n_sft, n_pref, quality, interaction=config.interaction)
+    k = 6 if config.interaction else 5
     t0 = time.perf_counter()
     ones = np.ones_like(q)
     params, sse, edges = _fit_once(ns, np_, q, ones, config, config.interaction)

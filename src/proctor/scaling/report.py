@@ -11,7 +11,7 @@ from proctor.scaling.approach3 import PARAM_NAMES, ChinchillaFit
 from proctor.scaling.law import chinchilla_optimal, compute_optimal
 from proctor.scaling.posttrain import PosttrainFit
 
-__all__ = ["chinchilla_section", "joint_section", "plan_score_row", "plan_section", "posttrain_section"]
+__all__ = ["chinchilla_section", "joint_section", "plan_score_row", "plan_section", "posttrain_section", "sections"]
 
 
 def _ci_cells(ci: dict, name: str) -> list:
@@ -165,3 +165,27 @@ def plan_score_row(plan: dict):
                             f"{plan['n_sft']:,.0f} SFT + {plan['n_pref']:,.0f} pairs",
                     measure="Q gain of the planned split over an even split", value=plan["gain_over_even"],
                     ci=tuple(ci) if ci else None, null=0.0, unit="runs (bootstrap fits)")
+
+
+def sections(summary: dict) -> list[Section]:
+    """The `posttrain_plan` experiment in a suite's report: the joint fit (parameters, interaction test, surface) and
+    the budget plan (allocation with intervals, marginal values, iso-budget plot)."""
+    from dataclasses import replace
+
+    from proctor.scaling.joint import joint_fit_from_dict
+
+    title = summary["title"]
+    if not summary.get("fit"):
+        return [Section(f"{title}: post-training budget", summary="The joint fit has not finished yet.")]
+    fit = joint_fit_from_dict(summary["fit"])
+    runs, truth = summary.get("runs") or {}, summary.get("truth")
+    source = "generated runs (known parameters: a check of the machinery)" if truth else summary["spec"]["runs"]
+    out = [joint_section(fit, runs.get("N_s"), runs.get("N_p"), runs.get("Q"), source=source, truth=truth)]
+    if summary.get("plan"):
+        out.append(plan_section(fit, summary["plan"]))
+        if truth:
+            t = truth["plan"]
+            out[-1].notes.append(f"Under the true law the optimum is {t['n_sft']:,.0f} SFT examples and "
+                                 f"{t['n_pref']:,.0f} preference pairs ({t['share_sft']:.1%} of the budget on SFT), "
+                                 f"Q = {t['quality']:.4f}.")
+    return [replace(s, title=f"{title}: {s.title}") for s in out]

@@ -1,17 +1,28 @@
 """The settings of the scaling fits and their defaults, read by `proctor fit chinchilla | posttrain`'s options (the
-one home of both): `Approach3Config` (the Chinchilla fit) and `PosttrainConfig` (the post-training law).
-Scaling is a CLI-only technique: no `[[experiment]]` type."""
+one home of both): `Approach3Config` (the Chinchilla fit), `PosttrainConfig` (the post-training law),
+`PosttrainJointConfig` and `PosttrainPlanConfig` (the joint law and the budget planner), and `PosttrainPlanSpec`, the
+`[[experiment]]` type `posttrain_plan` (fit the joint law to a table of runs, then split a budget under it):
+
+    [[experiment]]
+    type = "posttrain_plan"
+    runs = "runs.csv"            # columns N_s, N_p, Q (ns_col / np_col / q_col rename them)
+    budget = 2e5
+    cost_sft = 4.0
+    cost_pref = 1.0
+"""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 
 from ..runs.spec import Spec
 
-__all__ = ["Approach3Config", "PosttrainConfig", "PosttrainJointConfig", "PosttrainPlanConfig"]
+__all__ = ["Approach3Config", "GENERATED", "PosttrainConfig", "PosttrainJointConfig", "PosttrainPlanConfig",
+           "PosttrainPlanSpec", "QUICK"]
 
 
 class Approach3Config(Spec):
@@ -84,3 +95,46 @@ class PosttrainPlanConfig(Spec):
     """Cost c_s of one SFT example."""
     cost_pref: float = Field(1.0, gt=0)
     """Cost c_p of one preference pair."""
+
+
+GENERATED = "generated"
+"""`runs = "generated"`: runs drawn from known parameters instead of a table."""
+
+QUICK: dict = {"runs": GENERATED, "budget": 2e5, "cost_sft": 4.0, "cost_pref": 1.0, "n_boot": 100}
+"""The `posttrain_plan` table of the quick suite (src/proctor/suites/quick.toml)."""
+
+
+class PosttrainPlanSpec(PosttrainPlanConfig, PosttrainJointConfig):
+    """The SFT : preference budget as a suite experiment: the joint fit of a table of runs (one unit) and the split of
+    `budget` under it with bootstrap intervals (a second unit); its scorecard row is the planner's gain over an even
+    split."""
+
+    type: Literal["posttrain_plan"] = "posttrain_plan"
+    """The technique: the post-training budget planner."""
+    name: str | None = None
+    """Experiment name in the report; defaults to "posttrain-plan-<file stem>"."""
+    runs: str
+    """Table of post-training runs (CSV, TSV, JSONL, Parquet; a path relative to where `proctor run` starts): one row
+    per run with its SFT examples, preference pairs and score. `generated`: the 49 runs that
+    proctor.scaling.synthetic.joint_runs draws from known parameters (JOINT_EXAMPLE, noise seed `seed`), a check of the
+    machinery whose report shows the true values next to the fitted ones."""
+    ns_col: str = "N_s"
+    """Column of SFT example counts."""
+    np_col: str = "N_p"
+    """Column of preference-pair counts."""
+    q_col: str = "Q"
+    """Column of the quality metric."""
+    budget: float = Field(gt=0)
+    """The budget B to split, in the costs' unit (dollars, GPU-hours, annotator-hours)."""
+
+    @property
+    def title(self) -> str:
+        return self.name or f"posttrain-plan-{Path(self.runs).stem}"
+
+    @property
+    def generated(self) -> bool:
+        return self.runs == GENERATED
+
+    def joint_config(self) -> PosttrainJointConfig:
+        """The fit's settings (the part of the spec `fit_joint` reads)."""
+        return PosttrainJointConfig(**{k: getattr(self, k) for k in PosttrainJointConfig.model_fields})

@@ -5,6 +5,7 @@
     proctor tax interpolate --tuned FOLDER [--base minilm] [--capability retrieval:boolq] [--alignment probe:sst2]
     proctor tax interpolate --demo [--out DIR]      # fine-tune MiniLM on SST-2 first, then sweep (CPU, ~minutes)
     proctor tax formats --base MODEL --aligned MODEL [--eval gsm8k,boolq] [--formats raw,chat,heldout] [--out DIR]
+                        [--formats raw,chat,paraphrase --paraphraser MODEL]     # held-out (reworded) items
 
 User mistakes raise `ProctorError`s; `proctor.cli` mounts these commands with every body wrapped
 in its guard (one line, exit 2). `--json` prints one JSON object as the last stdout line.
@@ -21,7 +22,7 @@ from ..errors import ConfigError, DataError
 from ..jsonout import emit_json
 from ..options import check_out_dir, check_out_file, spec_default, spec_option
 from ..term import err, out, safe
-from .spec import DemoConfig, FormatsConfig
+from .spec import DemoConfig, FormatsConfig, FormatsSpec
 
 __all__ = ["tax_app"]
 
@@ -130,6 +131,12 @@ def interpolate(
     demo_examples: Annotated[Optional[int], spec_option(DemoConfig, "examples", "--demo-examples", min=8)] = None,
     demo_epochs: Annotated[Optional[float], spec_option(DemoConfig, "epochs", "--demo-epochs")] = None,
     demo_lr: Annotated[Optional[float], spec_option(DemoConfig, "lr", "--demo-lr")] = None,
+    text_column: Annotated[Optional[str], spec_option(DemoConfig, "text_column")] = None,
+    label_column: Annotated[Optional[str], spec_option(DemoConfig, "label_column")] = None,
+    question_column: Annotated[Optional[str], spec_option(DemoConfig, "question_column")] = None,
+    passage_column: Annotated[Optional[str], spec_option(DemoConfig, "passage_column")] = None,
+    answer_column: Annotated[Optional[str], spec_option(DemoConfig, "answer_column")] = None,
+    split: Annotated[Optional[str], spec_option(DemoConfig, "split")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Folder for the demo checkpoint and results.json.")] = None,
     seed: Annotated[Optional[int], spec_option(DemoConfig, "seed", help="Data and training seed (default: "
                                                      f"{spec_default(DemoConfig, 'seed')}).")] = None,
@@ -154,10 +161,13 @@ def interpolate(
     check_out_file(report, "--report")
     # base, layers, max_length and seed serve the sweep as well as the demo: their defaults are the demo config's
     cfg = spec_from_options(DemoConfig, base=base, layers=layers, dataset=demo_dataset, examples=demo_examples,
-                            epochs=demo_epochs, lr=demo_lr, max_length=max_length, seed=seed)
+                            epochs=demo_epochs, lr=demo_lr, max_length=max_length, seed=seed, text_column=text_column,
+                            label_column=label_column, question_column=question_column,
+                            passage_column=passage_column, answer_column=answer_column, split=split)
     base, layers, max_length, seed = cfg.base, cfg.layers, cfg.max_length, cfg.seed
-    evals = {capability: parse_evaluation(capability, max_length=max_length, examples=examples, seed=seed),
-             alignment: parse_evaluation(alignment, max_length=max_length, examples=examples, seed=seed)}
+    # the table options map every user table read here (the demo's and the evaluations'), never a named data set's
+    evals = {capability: parse_evaluation(capability, max_length=max_length, examples=examples, seed=seed, table=cfg),
+             alignment: parse_evaluation(alignment, max_length=max_length, examples=examples, seed=seed, table=cfg)}
     if capability == alignment:
         raise ConfigError("--capability and --alignment must be different evaluations")
     for fn in evals.values():
@@ -224,8 +234,10 @@ def formats(
                      "capability evaluations: gsm8k, boolq (inspect-ai), or retrieval:boolq (encoders) (default: "
                      "gsm8k,boolq).")] = None,
     formats_: Annotated[Optional[str], spec_option(FormatsConfig, "formats", "--formats", help="Comma-separated "
-                        "formats, two or more of raw, chat, heldout (default: raw,chat).")] = None,
+                        "formats, two or more of raw, chat, heldout, paraphrase (with --paraphraser) (default: "
+                        "raw,chat).")] = None,
     deployment: Annotated[Optional[str], spec_option(FormatsConfig, "deployment")] = None,
+    paraphraser: Annotated[Optional[str], spec_option(FormatsConfig, "paraphraser")] = None,
     limit: Annotated[Optional[int], spec_option(FormatsConfig, "limit", min=2)] = None,
     shots: Annotated[Optional[int], spec_option(FormatsConfig, "shots", min=0)] = None,
     max_tokens: Annotated[Optional[int], spec_option(FormatsConfig, "max_tokens", min=1)] = None,
@@ -247,40 +259,34 @@ def formats(
 
     from ..atomic import write_atomic
     from ..options import spec_from_options
-    from .formats import FORMATS, analyse, is_scripted, run_encoder, run_llm
+    from .formats import analyse, run_encoder, run_llm
 
-    cfg = spec_from_options(FormatsConfig, evals=_names(evals, "--eval"), formats=_names(formats_, "--formats"),
-                            deployment=deployment, limit=limit, shots=shots, max_tokens=max_tokens, n_boot=bootstrap,
-                            artifact_share=artifact_share, max_length=max_length, seed=seed)
-    bad = [f for f in cfg.formats if f not in FORMATS]
-    if bad or len(set(cfg.formats)) < 2 or "raw" not in cfg.formats:
-        raise ConfigError(f"--formats: give two or more of {', '.join(FORMATS)}, raw among them"
-                          + (f" (unknown: {bad[0]!r})" if bad else ""))
-    if cfg.deployment not in cfg.formats or cfg.deployment == "raw":
-        raise ConfigError(f"--deployment {cfg.deployment!r}: must be one of --formats other than raw")
-    retrieval = [e.startswith("retrieval:") for e in cfg.evals]
-    if any(retrieval) and not all(retrieval):
-        raise ConfigError("--eval: retrieval evaluations (encoders) and LLM evaluations cannot be mixed in one run")
-    if len(set(cfg.evals)) != len(cfg.evals):
-        raise ConfigError("--eval: an evaluation is named twice")
-    if all(retrieval) and (is_scripted(base) or is_scripted(aligned)):
-        raise ConfigError("scripted models answer gsm8k and boolq; retrieval evaluations need encoder checkpoints")
+    cfg = spec_from_options(FormatsSpec, base=base, aligned=aligned, evals=_names(evals, "--eval"),
+                            formats=_names(formats_, "--formats"), deployment=deployment, paraphraser=paraphraser,
+                            limit=limit, shots=shots,
+                            max_tokens=max_tokens, n_boot=bootstrap, artifact_share=artifact_share,
+                            max_length=max_length, seed=seed, allow_failures=allow_failures or None)
     check_out_dir(out_dir)
     check_out_file(report, "--report")
     models = {"base": base, "aligned": aligned}
     log = lambda m: err.print(safe(m, 1000))  # noqa: E731
-    logs = {}
-    if all(retrieval):
+    logs, para = {}, None
+    if cfg.encoder:
         correct = run_encoder(models, cfg.evals, cfg, progress=log)
     else:
         with tempfile.TemporaryDirectory() as tmp:
             log_dir = out_dir / "logs" if out_dir is not None else Path(tmp)
-            correct, logs = run_llm(models, cfg.evals, cfg, log_dir, allow_failures=allow_failures, progress=log)
+            correct, logs, para = run_llm(models, cfg.evals, cfg, log_dir, allow_failures=cfg.allow_failures,
+                                          progress=log)
             if out_dir is None:
                 logs = {}
+                para = para and {k: v for k, v in para.items() if k != "log"}
+    if para is not None:
+        out.print(f"paraphrases by {safe(para['paraphraser'])}: {para['reworded']} used, {para['kept_own_wording']} "
+                  "rejected (those items keep their own wording in the paraphrase format)")
     results = analyse(correct, raw="raw", deployment=cfg.deployment, n_boot=cfg.n_boot, level=cfg.ci,
                       threshold=cfg.artifact_share, seed=cfg.seed)
-    scripted = is_scripted(base) or is_scripted(aligned)
+    scripted = cfg.scripted
     label = " (scripted models: a check of the machinery, not a measurement of any model)" if scripted else ""
     for r in results:
         out.print(f"{safe(r.name)} ({r.n_items} items){label}")
@@ -289,9 +295,9 @@ def formats(
                       f"tax {r.tax[f]:+.3f} {_interval(r.tax_ci[f])}")
         out.print(f"  share of the raw tax gone in {cfg.deployment}: {r.share:.2f} {_interval(r.share_ci, 2)}; "
                   f"verdict {r.verdict} ({r.reason})")
-    res = {"base": base, "aligned": aligned, "scripted": scripted, "engine": "encoder" if all(retrieval) else "inspect",
+    res = {"base": base, "aligned": aligned, "scripted": scripted, "engine": "encoder" if cfg.encoder else "inspect",
            "evals": cfg.evals, "formats": cfg.formats, "deployment": cfg.deployment, "config": cfg.model_dump(),
-           "results": [r.as_dict() for r in results], "logs": logs,
+           "results": [r.as_dict() for r in results], "logs": logs, "paraphrase": para,
            "verdict": results[-1].verdict}
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -303,7 +309,8 @@ def formats(
         render_report(report, title="Alignment tax by evaluation format" + (" (scripted models)" if scripted else ""),
                       meta={"base": base, "aligned": aligned},
                       sections=[formats_section(results, base=base, aligned=aligned, deployment=cfg.deployment,
-                                                formats=cfg.formats, scripted=scripted, threshold=cfg.artifact_share)])
+                                                formats=cfg.formats, scripted=scripted, threshold=cfg.artifact_share,
+                                                paraphrase=para)])
         res["report"] = str(report)
         out.print(f"report: {safe(report, 1000)}")
     if as_json:

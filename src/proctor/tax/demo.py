@@ -25,7 +25,8 @@ def finetune_checkpoint(folder: str | Path, config: DemoConfig | None = None, pr
     from proctor.models.finetune import FineTunedClassifier
 
     config = config or DemoConfig()
-    splits = load_dataset(config.dataset, split_seed=config.seed, max_train=config.examples)
+    splits = load_dataset(config.dataset, split_seed=config.seed, max_train=config.examples,
+                          **config.options_for(config.dataset))
     clf = FineTunedClassifier(config.base, layers=config.layers, max_length=config.max_length, epochs=config.epochs,
                               lr=config.lr, random_state=config.seed, progress=progress)
     clf.fit(splits.train.texts, splits.train.labels)

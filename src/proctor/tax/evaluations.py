@@ -59,6 +59,8 @@ class ProbeEvaluation:
     """Tokens per text."""
     seed: int = 0
     """Split and subsample seed."""
+    data_options: dict = field(default_factory=dict)
+    """`columns` and `split` for `load_dataset` (proctor.data.fields.TableColumns.options_for)."""
     _splits: object = field(default=None, init=False, repr=False)
 
     def prepare(self) -> ProbeEvaluation:
@@ -67,7 +69,7 @@ class ProbeEvaluation:
 
         if self._splits is None:
             self._splits = load_dataset(self.dataset, split_seed=self.seed, max_train=self.max_train,
-                                        max_test=self.max_test)
+                                        max_test=self.max_test, **self.data_options)
         return self
 
     def __call__(self, model, tokenizer) -> float:
@@ -113,7 +115,8 @@ class RetrievalEvaluation:
         df = load_table(path)
         for col in (self.query_col, self.doc_col):
             if col not in df.columns:
-                raise DataError(f"{path}: no column '{col}' for retrieval (columns: {', '.join(map(str, df.columns))})")
+                raise DataError(f"{path}: no column '{col}' for retrieval (columns: {', '.join(map(str, df.columns))}); "
+                                "name yours with --question-column / --passage-column")
         df = df[[self.query_col, self.doc_col]].dropna().drop_duplicates(subset=[self.doc_col])
         if len(df) < 2:
             raise DataError(f"{path}: retrieval needs at least two distinct passages")
@@ -141,13 +144,18 @@ class RetrievalEvaluation:
         return (np.argmax(q @ d.T, axis=1) == np.arange(len(questions))).astype(float)
 
 
-def parse_evaluation(spec: str, *, max_length: int = 64, examples: int = 400, seed: int = 0):
-    """'probe:DATA' or 'retrieval:DATA' -> an evaluation; `examples` caps train, test and retrieval pairs."""
+def parse_evaluation(spec: str, *, max_length: int = 64, examples: int = 400, seed: int = 0, table=None):
+    """'probe:DATA' or 'retrieval:DATA' -> an evaluation; `examples` caps train, test and retrieval pairs. `table`
+    (a proctor.data.fields.TableColumns, e.g. the demo config) maps a user table's columns: text / label / split
+    for a probe's data set, question / passage for a retrieval table."""
     kind, _, target = spec.partition(":")
     if not target:
         raise ConfigError(f"evaluation {spec!r}: expected 'probe:DATA' or 'retrieval:DATA'")
     if kind == "probe":
-        return ProbeEvaluation(target, max_train=examples, max_test=examples, max_length=max_length, seed=seed)
+        return ProbeEvaluation(target, max_train=examples, max_test=examples, max_length=max_length, seed=seed,
+                               data_options=table.options_for(target) if table is not None else {})
     if kind == "retrieval":
-        return RetrievalEvaluation(target, n=examples, max_length=max_length, seed=seed)
+        cols = {} if table is None or target.lower() == "boolq" else {
+            k: v for k, v in (("query_col", table.question_column), ("doc_col", table.passage_column)) if v}
+        return RetrievalEvaluation(target, n=examples, max_length=max_length, seed=seed, **cols)
     raise ConfigError(f"evaluation {spec!r}: unknown kind {kind!r}; expected 'probe' or 'retrieval'")

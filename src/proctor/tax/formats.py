@@ -9,8 +9,11 @@ Each capability item is asked of both checkpoints in two or more formats:
   models, completion servers) it is the raw text.
 * `chat`: the deployment format: a system turn and a zero-shot instruction in the user turn, rendered by the model's
   own chat template (the provider's job).
-* `heldout`: the chat format with an instruction wording used nowhere else (a held-out phrasing; paraphrased items
-  are not generated here, which would need a paraphrasing model).
+* `heldout`: the chat format with an instruction wording used nowhere else (a held-out phrasing).
+* `paraphrase`: the chat format on held-out items: each question reworded by a paraphrasing model (`paraphraser`, any
+  inspect model id) before it is asked, so a checkpoint that saw the benchmark's exact wording gains nothing from it.
+  A rewording that drops one of a GSM8K question's numbers, comes back empty or runs 4x longer is not used (the item
+  keeps its own wording there; the count is reported).
 
 The tax in a format is mean(correct_base - correct_aligned) over items. Its interval, and that of the share of the
 raw-format tax that disappears in the deployment format, share = 1 - tax_deploy / tax_raw, come from one percentile
@@ -37,11 +40,10 @@ from pathlib import Path
 import numpy as np
 
 from proctor.errors import ConfigError, DataError
+from proctor.tax.spec import FORMATS, LLM_EVALS, SCRIPTED_KINDS
 
-__all__ = ["FORMATS", "FormatResult", "Item", "analyse", "load_items", "messages", "score_answer", "scripted_reply"]
-
-FORMATS = ("raw", "chat", "heldout")
-LLM_EVALS = ("gsm8k", "boolq")
+__all__ = ["FORMATS", "FormatResult", "Item", "accept_paraphrase", "analyse", "load_items", "messages", "score_answer",
+           "scripted_reply"]
 
 SYSTEM = "You are a helpful assistant."
 INSTRUCTIONS = {
@@ -57,6 +59,15 @@ INSTRUCTIONS = {
 #: Query templates of the retrieval stand-in (encoder checkpoints).
 TEMPLATES = {"raw": "{question}", "chat": "Find the passage that answers this question: {question}?",
              "heldout": "Which text tells us whether {question}?"}
+
+
+#: What the paraphrasing model is asked (the question follows after a blank line).
+PARAPHRASE = {
+    "gsm8k": "Rewrite this math word problem in different words. Keep every number, every quantity and the question "
+             "asked exactly the same, and do not solve it. Reply with the rewritten problem only.\n\n{question}",
+    "boolq": "Rewrite this yes/no question in different words without changing its meaning. Reply with the rewritten "
+             "question only.\n\n{question}",
+}
 
 
 @dataclass(frozen=True)
@@ -172,6 +183,24 @@ def score_answer(name: str, text: str, target: str, fmt: str = "chat") -> bool:
     return ({"true": "yes", "false": "no"}.get(w.group(1).lower(), w.group(1).lower())) == target
 
 
+def accept_paraphrase(name: str, original: str, text: str | None) -> str | None:
+    """The paraphrase of `original` if it can stand in for it, else None: not empty, at most 4x as long, and for
+    GSM8K every number of the original still there (as often)."""
+    from collections import Counter
+
+    text = (text or "").strip()
+    if not text or len(text) > 4 * len(original) + 40:
+        return None
+    if name == "gsm8k":
+        def numbers(t: str) -> Counter:
+            return Counter(float(n.replace(",", "")) for n in _NUMBER.findall(t) if n.replace(",", "").strip("-"))
+
+        have = numbers(text)
+        if any(have[k] < c for k, c in numbers(original).items()):
+            return None
+    return text
+
+
 def _unit(key: str) -> float:
     """A deterministic number in [0, 1) from a string (the scripted models' dice)."""
     return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) / 2**32
@@ -184,7 +213,9 @@ def scripted_reply(kind: str, answers: dict[str, str]):
     kind: `base` (right on 75% of items in every format), `aligned-artifact` (the same items right in chat formats,
     but in the raw format it drifts into a chatty reply without the final-answer line on a further 30% of items), or
     `aligned-intrinsic` (wrong on a further 20% of items in every format). These are scripted stand-ins, not models."""
-    if kind not in ("base", "aligned-artifact", "aligned-intrinsic"):
+    if kind == "paraphraser":  # rewords nothing: it prefixes the question (so scripted answerers still find it)
+        return lambda prompt: "Put differently: " + prompt.rsplit("\n\n", 1)[-1].strip()
+    if kind not in SCRIPTED_KINDS:
         raise ConfigError(f"scripted model {kind!r}: expected scripted/base, scripted/aligned-artifact or "
                           "scripted/aligned-intrinsic")
     keys = sorted(answers, key=len, reverse=True)
@@ -224,6 +255,16 @@ class FormatResult:
     verdict: str
     reason: str
     samples: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> FormatResult:
+        """The inverse of `as_dict` (NaN may be written as null)."""
+        def num(v) -> float:
+            return math.nan if v is None else float(v)
+
+        return cls(d["eval"], int(d["n_items"]), d["accuracy"], {k: num(v) for k, v in d["tax"].items()},
+                   {k: (num(a), num(b)) for k, (a, b) in d["tax_ci"].items()}, num(d["share_recovered"]),
+                   tuple(num(v) for v in d["share_ci"]), d["verdict"], d["reason"])
 
     def as_dict(self) -> dict:
         return {"eval": self.name, "n_items": self.n_items, "accuracy": self.accuracy, "tax": self.tax,
@@ -312,15 +353,63 @@ def _format_task(rows: list[tuple[str, Item, str, list]]):
                 name="proctor_tax_formats")
 
 
+def _paraphrase(data: dict, cfg, log_dir: Path, *, allow_failures: bool, progress=None) -> tuple[dict, dict]:
+    """({item id: its question reworded by cfg.paraphraser, or its own when the rewording is not used}, counts)."""
+    from inspect_ai import Task
+    from inspect_ai.dataset import MemoryDataset, Sample
+    from inspect_ai.model import ChatMessageUser
+    from inspect_ai.solver import generate
+
+    from proctor.llm.mock import scripted_model
+    from proctor.llm.run import check_run, generate_config, run_task
+
+    items = {item.id: (name, item) for name, (its, _) in data.items() for item in its}
+    samples = [Sample(id=i, input=[ChatMessageUser(content=PARAPHRASE[name].replace("{question}", item.question))])
+               for i, (name, item) in items.items()]
+    task = Task(dataset=MemoryDataset(samples, name="proctor-tax-paraphrase"), solver=generate(),
+                name="proctor_tax_paraphrase")
+    model = cfg.paraphraser
+    scripted = is_scripted(model)
+    model_obj = scripted_model(scripted_reply("paraphraser", {}), name="scripted-paraphraser") if scripted else model
+    fingerprint = hashlib.sha256(json.dumps({"paraphraser": model, "items": sorted(items), "seed": cfg.seed,
+                                             "version": 1}, sort_keys=True).encode()).hexdigest()
+    if progress is not None:
+        progress(f"paraphraser: {model}: {len(samples)} questions")
+    run = run_task(task, {}, model=model_obj, log_dir=log_dir,
+                   config=generate_config(max_tokens=max(256, cfg.max_tokens), temperature=0.0),
+                   fingerprint=None if scripted else fingerprint)
+    check_run(run, f"paraphraser {model}", allow_failures=allow_failures)
+    text = {s.id: s.output.completion for s in run.samples if s.error is None and s.output is not None}
+    out, kept = {}, 0
+    for i, (name, item) in items.items():
+        para = accept_paraphrase(name, item.question, text.get(i))
+        kept += para is None
+        out[i] = item.question if para is None else para
+    return out, {"paraphraser": model, "reworded": len(items) - kept, "kept_own_wording": kept,
+                 "log": run.location}
+
+
 def run_llm(models: dict[str, str], evals: list[str], cfg, log_dir: Path, *, allow_failures: bool = False,
-            progress=None) -> tuple[dict, dict]:
+            progress=None) -> tuple[dict, dict, dict | None]:
     """Ask every item of `evals` in every format of `cfg` of each model (`models`: 'base' / 'aligned' -> an inspect
-    model id, or scripted/KIND) through inspect-ai. Returns (correct[eval][model][format] 0/1 arrays, log paths)."""
+    model id, or scripted/KIND) through inspect-ai. Returns (correct[eval][model][format] 0/1 arrays, log paths, the
+    paraphrase counts or None)."""
+    from dataclasses import replace
+
     from proctor.llm.mock import scripted_model
     from proctor.llm.run import check_run, generate_config, run_task
 
     data = {name: load_items(name, cfg.limit, cfg.shots, cfg.seed) for name in evals}
-    rows = [(name, item, fmt, messages(name, item, fmt, shots)) for name, (items, shots) in data.items()
+    para, para_info = ({}, None)
+    if "paraphrase" in cfg.formats:
+        para, para_info = _paraphrase(data, cfg, log_dir, allow_failures=allow_failures, progress=progress)
+
+    def render(name, item, fmt, shots):
+        if fmt == "paraphrase":  # the deployment format, on the reworded item
+            return messages(name, replace(item, question=para[item.id]), "chat", shots)
+        return messages(name, item, fmt, shots)
+
+    rows = [(name, item, fmt, render(name, item, fmt, shots)) for name, (items, shots) in data.items()
             for fmt in cfg.formats for item in items]
     answers = {item.question: item.target for items, _ in data.values() for item in items}
     config = generate_config(max_tokens=cfg.max_tokens, temperature=0.0)
@@ -332,9 +421,11 @@ def run_llm(models: dict[str, str], evals: list[str], cfg, log_dir: Path, *, all
                                        name=model.replace("/", "-"))
         else:
             model_obj = model
-        fingerprint = hashlib.sha256(json.dumps({
-            "model": model, "evals": evals, "formats": cfg.formats, "limit": cfg.limit, "shots": cfg.shots,
-            "max_tokens": cfg.max_tokens, "seed": cfg.seed, "version": 1}, sort_keys=True).encode()).hexdigest()
+        key = {"model": model, "evals": evals, "formats": cfg.formats, "limit": cfg.limit, "shots": cfg.shots,
+               "max_tokens": cfg.max_tokens, "seed": cfg.seed, "version": 1}
+        if para_info is not None:
+            key["paraphrases"] = hashlib.sha256(json.dumps(para, sort_keys=True).encode()).hexdigest()
+        fingerprint = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
         if progress is not None:
             progress(f"{role}: {model}: {len(rows)} samples")
         run = run_task(_format_task(rows), {}, model=model_obj, log_dir=log_dir, config=config,
@@ -346,7 +437,7 @@ def run_llm(models: dict[str, str], evals: list[str], cfg, log_dir: Path, *, all
         for name, (items, _) in data.items():
             correct[name][role] = {fmt: np.array([float(got.get(f"{name}/{fmt}/{it.id}", 0.0)) for it in items])
                                    for fmt in cfg.formats}
-    return correct, logs
+    return correct, logs, para_info
 
 
 def run_encoder(models: dict[str, str], evals: list[str], cfg, *, progress=None) -> dict:
@@ -361,7 +452,13 @@ def run_encoder(models: dict[str, str], evals: list[str], cfg, *, progress=None)
     ev = {name: {fmt: RetrievalEvaluation(name.partition(":")[2], n=cfg.limit, max_length=cfg.max_length,
                                           seed=cfg.seed, query_template=TEMPLATES[fmt]).prepare()
                  for fmt in cfg.formats} for name in evals}
+    done: dict[str, str] = {}  # checkpoint -> the role that measured it (one checkpoint in both roles runs once)
     for role, ckpt in models.items():
+        if ckpt in done:
+            for name in evals:
+                correct[name][role] = {f: v.copy() for f, v in correct[name][done[ckpt]].items()}
+            continue
+        done[ckpt] = role
         path, layers = split_model(ckpt)
         tok, model, _ = load_backbone(path, layers)
         model.eval()

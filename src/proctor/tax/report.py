@@ -13,7 +13,7 @@ from proctor.tax.frontier import FrontierResult
 from proctor.tax.interpolate import InterpolationPoint
 
 __all__ = ["formats_png", "formats_score_row", "formats_section", "frontier_png", "frontier_section", "interpolation_png",
-           "interpolation_section"]
+           "interpolation_section", "sections"]
 
 
 def frontier_png(names, capability, alignment, result: FrontierResult, *, xlabel: str, ylabel: str) -> bytes:
@@ -124,7 +124,7 @@ def formats_png(results, formats: list[str]) -> bytes:
 
 
 def formats_section(results, *, base: str, aligned: str, deployment: str, formats: list[str], scripted: bool,
-                    threshold: float) -> Section:
+                    threshold: float, paraphrase: dict | None = None) -> Section:
     """`proctor tax formats`: the tax per format with paired-bootstrap CIs, the share that disappears in the
     deployment format, the verdict."""
     rows = []
@@ -145,6 +145,10 @@ def formats_section(results, *, base: str, aligned: str, deployment: str, format
              f"Verdict: artifact when the share's CI lies above {threshold:.0%}; intrinsic when it lies below "
              f"{threshold:.0%} and the {deployment}-format tax's CI lies above 0; otherwise undetermined (always when "
              "the raw-format tax's CI includes 0)."]
+    if paraphrase:
+        notes.append(f"Paraphrase format: the chat format on each question reworded by {paraphrase['paraphraser']}; "
+                     f"{paraphrase['reworded']} rewordings used, {paraphrase['kept_own_wording']} rejected (empty, "
+                     "too long, or a GSM8K number lost), whose items keep their own wording there.")
     if scripted:
         notes.insert(0, "Scripted models (proctor.llm.mock on inspect's mockllm) answer from a fixed script: these "
                         "numbers check the machinery end to end and measure no model.")
@@ -168,3 +172,19 @@ def formats_score_row(result, *, base: str, aligned: str, deployment: str, scrip
                     measure="share of the raw-format tax gone in the deployment format",
                     value=result.share if math.isfinite(result.share) else None,
                     ci=tuple(result.share_ci) if ok else None, null=0.0, blocked=blocked, unit="items (paired)")
+
+
+def sections(summary: dict) -> list[Section]:
+    """The `tax_formats` experiment in a suite's report: the tax per format, the share gone, the verdict."""
+    from proctor.tax.formats import FormatResult
+
+    title = summary["title"]
+    if not summary["results"]:
+        return [Section(f"{title}: alignment tax by evaluation format",
+                        summary="Both checkpoints' answers are needed; the run has not finished them yet.")]
+    section = formats_section([FormatResult.from_dict(r) for r in summary["results"]], base=summary["base"],
+                              aligned=summary["aligned"], deployment=summary["deployment"],
+                              formats=summary["formats"], scripted=summary["scripted"],
+                              threshold=summary["threshold"], paraphrase=summary.get("paraphrase"))
+    section.title = f"{title}: {section.title}"
+    return [section]
