@@ -51,3 +51,36 @@ def verdict(value, ci, null: float | None, *, blocked: str | None = None, null_l
     if ci[0] > null or ci[1] < null:
         return "measured"
     return f"no result: 95% CI includes {null_label or f'{null:g}'}"
+
+
+def two_way_bootstrap_weights(rows, cols, *, n_boot: int = 1000, seed: int = 0) -> np.ndarray:
+    """(n_boot, n) weights of a two-way cluster ("pigeonhole") bootstrap (Owen 2007) of n observations, each in
+    cluster rows[i] of one factor (e.g. its judge) and cols[i] of another (e.g. its question): each resample draws the
+    row clusters and the column clusters with replacement, independently, and weights an observation by how often
+    its row cluster times how often its column cluster was drawn. A weighted mean per resample is then a bootstrap
+    replicate that respects both clusterings (judges who judge alike, questions that are alike)."""
+    r = np.unique(np.asarray(rows), return_inverse=True)[1].ravel()
+    c = np.unique(np.asarray(cols), return_inverse=True)[1].ravel()
+    if r.size == 0:
+        return np.zeros((n_boot, 0))
+    rng = np.random.default_rng(seed)
+    nr, nc = int(r.max()) + 1, int(c.max()) + 1
+    wr = np.stack([np.bincount(rng.integers(0, nr, nr), minlength=nr) for _ in range(n_boot)])
+    wc = np.stack([np.bincount(rng.integers(0, nc, nc), minlength=nc) for _ in range(n_boot)])
+    return (wr[:, r] * wc[:, c]).astype(np.float64)
+
+
+def weighted_interval(values, weights: np.ndarray, *, level: float = 0.95) -> Interval:
+    """Mean of `values` with the percentile interval of its replicates under bootstrap `weights` (n_boot, n), e.g.
+    from `two_way_bootstrap_weights`; replicates with no weight are dropped. An empty input gives a NaN interval."""
+    x = np.asarray(values, dtype=np.float64).ravel()
+    if x.size == 0:
+        return Interval(math.nan, math.nan, math.nan)
+    tot = weights.sum(axis=1)
+    ok = tot > 0
+    reps = (weights[ok] @ x) / tot[ok]
+    if reps.size == 0:
+        return Interval(float(x.mean()), math.nan, math.nan)
+    a = (1.0 - level) / 2.0
+    lo, hi = np.quantile(reps, [a, 1.0 - a])
+    return Interval(float(x.mean()), float(lo), float(hi))

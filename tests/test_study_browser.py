@@ -1,0 +1,129 @@
+"""The study app in a real browser: Debian's Chromium, headless, driven by Playwright (no downloaded browser),
+against `proctor study serve` in a subprocess. A judge opens an invite link, reads a debate whose transcript holds a
+<script>, an <img onerror> and a javascript: link (all shown as text), moves the slider with the keyboard alone,
+submits; the admin page shows the judgment. Skipped without chromium, except under CI=true (a failure there)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from study_fixtures import HOSTILE, item_lines, make_study, serve, wait_up
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: CI must provide it, e.g. apt-get install -y chromium)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        _unavailable(f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright (python) is not installed: pip install -e '.[dev]'")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def test_judge_and_admin_in_chromium(browser, tmp_path):
+    from proctor.study.study import open_db
+
+    rows = [r for r in item_lines(2) if r["protocol"] == "debate"]
+    study = make_study(tmp_path, judges=1, per_item=1, rows=rows)
+    db = open_db(study)
+    (judge, token), = db.invite(1)
+    db.close()
+    proc, url = serve(study)
+    admin_url = proc.admin_url
+    try:
+        wait_up(url)
+        page = browser.new_page(viewport={"width": 1100, "height": 1000})
+        console, failed = [], []
+        page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+        page.on("requestfailed", lambda r: failed.append(r.url))
+        posts = []
+        page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+        page.goto(f"{url}/join/{token}", wait_until="load")
+        assert page.url == f"{url}/judge"
+        text = page.evaluate("document.body.innerText")
+        assert "<script>window.__pwned = 1</script>" in text and 'onerror="window.__pwned=2"' in text
+        assert "javascript:window.__pwned=3" in text
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+        assert page.locator("main a").count() == 0 and page.locator("main img").count() == 0
+        assert page.locator("q.verified").count() >= 1 and page.locator("q.unverified").count() >= 1
+        # keyboard only: focus the slider, move it, write, submit
+        page.focus("#p_a")
+        for _ in range(20):
+            page.keyboard.press("ArrowRight")
+        assert page.eval_on_selector("#p_a", "e => e.value") == "0.7"
+        assert page.inner_text("#p_a_out") == "A 70% · B 30%"  # the page's script ran (script-src 'self')
+        page.keyboard.press("Tab")
+        page.keyboard.type("verified quote <b>wins</b>")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.id") == "submit"
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert "Item 2 of 2" in page.inner_text("main")
+        assert posts == [f"{url}/api/judgments"]  # the page posts through the JSON API (session + CSRF header)
+        admin = browser.new_page()
+        admin.goto(admin_url, wait_until="load")
+        assert admin.url == f"{url}/admin"
+        recent = admin.inner_text("#recent")
+        assert judge in recent and "0.70" in recent and "verified quote <b>wins</b>" in recent
+        assert "1 judgments" in admin.inner_text("main")
+        assert not [c for c in console if c.startswith("error")], console  # no CSP violation, no failed asset
+        assert failed == []
+        assert HOSTILE  # (the text above came from the fixture's hostile turn)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_live_consultancy_in_chromium(browser, tmp_path, data_dir):
+    """A judge asks the scripted consultant a question with the keyboard; the answer appears; then judges."""
+    from conftest import invoke, last_json
+
+    from proctor.study.study import open_db
+
+    study = tmp_path / "live"
+    last_json(invoke("study", "init", study, "--live", "scripted/model", "--judges", "1", "--judges-per-item", "1",
+                     "--json"))
+    db = open_db(study)
+    (_, token), = db.invite(1)
+    db.close()
+    proc, url = serve(study)
+    try:
+        wait_up(url)
+        page = browser.new_page()
+        page.goto(f"{url}/join/{token}", wait_until="load")
+        assert page.locator("article.turn").count() == 1  # the consultant's opening
+        page.focus("#ask-question")
+        page.keyboard.type("Which sentence of the story supports your answer?")
+        page.keyboard.press("Tab")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        turns = page.locator("article.turn")
+        assert turns.count() == 3
+        assert "Which sentence of the story supports your answer?" in turns.nth(1).inner_text()
+        assert "Consultant" in turns.nth(2).inner_text()
+        assert "Questions asked: 1" in page.inner_text("main")
+        with page.expect_navigation():
+            page.click("#submit")
+        assert "Item 2 of" in page.inner_text("main")
+    finally:
+        proc.terminate()
+        proc.wait(10)
