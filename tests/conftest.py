@@ -5,6 +5,14 @@ from pathlib import Path
 import pytest
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _inspect_logs_outside_the_checkout(tmp_path_factory):
+    """inspect-ai writes to ./logs when a call names no log folder: keep test runs from writing into the checkout."""
+    if "INSPECT_LOG_DIR" not in os.environ:
+        os.environ["INSPECT_LOG_DIR"] = str(tmp_path_factory.mktemp("inspect-logs"))
+    yield
+
+
 @pytest.fixture
 def data_dir() -> Path:
     """The shared data folder (PROCTOR_DATA); `.ci/run` sets it, so CI never skips these tests."""

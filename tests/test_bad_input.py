@@ -29,6 +29,10 @@ GARBAGE = bytes(range(256)) * 4  # binary: NUL bytes, invalid UTF-8
 SUITE = 'name = "s"\n[[experiment]]\ntype = "superposition"\nfeatures = 6\ndims = 2\nsteps = 5\n'
 W2S = 'type = "w2s"\ndataset = "sst2"\n'
 TEXTS = "".join(f'{{"text": "sentence {i}", "label": {i % 2}}}\n' for i in range(40))
+SENTENCES = "sentence,label\n" + "".join(f"sentence {i},{i % 2}\n" for i in range(40))
+FREE_LABELS = "".join(f'{{"text": "q {i}", "label": "because the answer to q {i} is long"}}\n' for i in range(40))
+MC = "".join(f'{{"context": "c {i}", "question": "q {i}", "answer": "a {i}", "label": {i % 2}}}\n' for i in range(40))
+MC_BAD = '{"context": "c", "question": "q", "answer": "a", "label": 3}\n'
 STEPS = '{"prompt": "1+1", "completions": ["1+1=2", "The answer is 2."], "labels": [true, true], "correct": true}\n'
 REF = "".join(f'{{"response": "reply number {i}"}}\n' for i in range(60))
 CHINCHILLA = "N,D,loss\n1e6,2e7,4.1\n1e7,2e8,3.5\n1e8,2e9,3.0\n1e9,2e10,2.6\n3e7,1e8,3.6\n3e8,1e9,3.1\n"
@@ -36,6 +40,7 @@ FRONTIER = "checkpoint,capability,alignment\nbase,0.7,0.4\ntuned,0.65,0.8\n"
 CHAINS = '{"id": "1", "prompt": "p", "initial": "a", "final": "b"}\n'
 CODE = '{"id": "a", "code": "def f():\\n    return 1", "tests": "assert f() == 1"}\n'
 SCRIPTED = "--base scripted/base --aligned scripted/aligned-artifact"
+ITEM = '{"id": "a", "question": "q", "answers": ["x", "y"], "correct": 0, "protocol": "naive"}\n'
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,38 @@ CASES = [
       {"d.jsonl": TEXTS + '{"text": "b", "label": "yes"}\n'}),
     c("w2s-parquet-garbage", "w2s --dataset d.parquet --loss xent", "d.parquet", {"d.parquet": GARBAGE}),
     c("w2s-csv-no-text", "w2s --dataset d.csv --loss xent", "text", {"d.csv": "a,b\n1,2\n3,4\n"}),
+    c("w2s-csv-sentence-unmapped", "w2s --dataset d.csv --loss xent", "--text-column", {"d.csv": SENTENCES}),
+    c("w2s-text-column-absent", "w2s --dataset d.csv --loss xent --text-column body", "'body'", {"d.csv": SENTENCES}),
+    c("w2s-label-column-free-text", "w2s --dataset d.jsonl --loss xent", "free text", {"d.jsonl": FREE_LABELS}),
+    c("w2s-label-column-one-offs", "w2s --dataset d.csv --loss xent --text-column sentence --label-column n", "'n'",
+      {"d.csv": "sentence,n\n" + "".join(f"s {i},{i % 15}\n" for i in range(40))}),
+    c("w2s-mc-label-not-binary", "w2s --dataset d.jsonl --loss xent", "0 or 1", {"d.jsonl": MC + MC_BAD}),
+    c("w2s-split-on-a-file", "w2s --dataset d.csv --loss xent --text-column sentence --split train", "--split",
+      {"d.csv": SENTENCES}),
+    c("w2s-split-unknown", "w2s --dataset d --loss xent --split train,dev", "dev.*", {"d/train.jsonl": TEXTS,
+                                                                                     "d/test.jsonl": TEXTS}),
+    c("w2s-split-bad-syntax", "w2s --dataset sst2 --split a,b,c", "split"),
+    c("w2s-named-with-columns", "w2s --dataset sst2 --text-column sentence", "sst2"),
+    c("w2s-spec-column-empty", "w2s --spec w.toml", "text_column", {"w.toml": W2S + 'text_column = ""\n'}),
     c("w2s-out-is-file", "w2s --dataset sst2 --out afile", "afile", AFILE),
+    # -- proctor study (init, invite, serve, results) ---------------------------------------------------------------
+    c("study-init-no-items", "study init s", "--items"),
+    c("study-init-bad-items-line", "study init s --items i.jsonl", "i.jsonl:2", {"i.jsonl": ITEM + "{oops\n"}),
+    c("study-init-items-missing-field", "study init s --items i.jsonl", "answers",
+      {"i.jsonl": '{"id": "a", "question": "q", "correct": 0, "protocol": "naive"}\n'}),
+    c("study-init-binary-items", "study init s --items i.jsonl", "i.jsonl", {"i.jsonl": GARBAGE}),
+    c("study-init-too-few-judges", "study init s --items i.jsonl --judges 1 --judges-per-item 2", "judges_per_item",
+      {"i.jsonl": ITEM}),
+    c("study-init-bad-db-url", "study init s --items i.jsonl --db nope://x", "--db", {"i.jsonl": ITEM}),
+    c("study-init-bad-live-protocol", "study init s --live scripted/model --live-protocol chat", "--live-protocol"),
+    c("study-init-dir-is-file", "study init afile --items i.jsonl", "afile", {"i.jsonl": ITEM, **AFILE}),
+    c("study-invite-no-study", "study invite nope --judges 2", "nope"),
+    c("study-invite-bad-kind", "study invite adir --kind robot", "--kind", ADIR),
+    c("study-serve-no-study", "study serve nope", "nope"),
+    c("study-serve-not-a-study", "study serve adir", "study.toml", ADIR),
+    c("study-results-no-study", "study results nope", "nope"),
+    c("study-results-csv-is-folder", "study results nope --csv adir", "--csv", ADIR),
+    c("study-results-n-boot-small", "study results adir --n-boot 5", "--n-boot", ADIR),
     # -- proctor debate (+ tournament, pixels) -------------------------------------------------------------------
     c("debate-bad-protocol", f"debate --protocol foo --judge {M}", "--protocol"),
     c("debate-no-debater", f"debate --protocol debate --judge {M}", "debater"),
@@ -206,6 +242,9 @@ CASES = [
     c("sae-monitor-n-boot-float", "sae monitor s --n-boot 1e14", "--n-boot", {"s/": ""}),
     c("sae-monitor-n-boot-small", "sae monitor s --n-boot 10", "--n-boot", {"s/": ""}),
     c("sae-monitor-missing", "sae monitor nope", "nope"),
+    c("sae-export-missing", "sae export nope --format saelens --out o", "nope"),
+    c("sae-export-bad-format", "sae export s --format onnx --out o", "--format", {"s/": ""}),
+    c("sae-export-not-an-sae", "sae export s --format saelens --out o", "sae.safetensors", {"s/": ""}),
     c("sae-study-out-is-file", "sae study --out afile", "afile", AFILE),
     c("sae-study-bad-sets", "sae study --sets sst2,bogus", "bogus"),
     c("sae-study-n-boot-huge", "sae study --n-boot 1000000000", "n_boot"),
@@ -424,6 +463,10 @@ CASES = [
     c("formats-report-is-folder", f"tax formats {SCRIPTED} --report adir", "--report", ADIR),
     c("formats-no-aligned", "tax formats --base scripted/base", "--aligned"),
     c("interpolate-bad-evaluation", "tax interpolate --demo --capability magic:boolq", "magic"),
+    c("interpolate-probe-unmapped-columns", "tax interpolate --tuned t --alignment probe:d.csv", "--text-column",
+      {"d.csv": SENTENCES}),
+    c("interpolate-probe-column-absent", "tax interpolate --tuned t --alignment probe:d.csv --label-column stars",
+      "'stars'", {"d.csv": SENTENCES}),
 ]
 
 

@@ -15,10 +15,10 @@ import pytest
 SRC = Path(__file__).resolve().parent.parent / "src" / "proctor"
 LAYOUT = ("__init__.py", "spec.py", "experiment.py", "summary.py", "report.py", "technique.py", "cli.py")
 #: technique packages with CLI verbs only (no suite type): they have no runner, summary or spec of their own
-CLI_ONLY = {"scaling": ("__init__.py", "technique.py", "cli.py", "report.py"),
-            "tax": ("__init__.py", "technique.py", "cli.py")}
+CLI_ONLY: dict[str, tuple[str, ...]] = {}  # every technique package now has the whole layout
 #: imports from one technique into another that the design allows (a shared artifact, not shared code)
-ALLOWED_CROSS = {("superposition", "sae")}
+ALLOWED_CROSS = {("superposition", "sae"),
+                 ("study", "debate"), ("study", "rrm")}  # a study reads debate transcripts and pixel debates, RRM items
 
 
 def _technique_dirs() -> list[Path]:

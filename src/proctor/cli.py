@@ -24,13 +24,23 @@ import typer
 from .guard import guard, mount
 from .jsonout import emit_json
 from .options import OneLineErrors, check_out_dir
-from .term import err, fmt_num, out, safe
+from .term import err, out, safe
 
 # Proctor draws its own progress bars; the per-load "Loading weights" bars of transformers are noise here.
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, cls=OneLineErrors,
                   help="Proctor: can a weaker overseer supervise a stronger model?")
+
+
+@app.callback()
+@guard
+def _options(log_to: Annotated[Optional[str], typer.Option(
+        "--log-to", envvar="PROCTOR_LOG_TO", help="Log every suite run (proctor run and each end-to-end verb) to "
+        "mlflow, tensorboard and/or wandb (comma-separated; W&B offline). See proctor.tracking.")] = None):
+    from .tracking import configure
+
+    configure(log_to)
 
 
 def _default_suite_path(name: str = "default") -> Path:
@@ -50,14 +60,17 @@ def run(
     allow_failures: Annotated[bool, typer.Option("--allow-failures", help="LLM experiments in which some samples "
                                                  "failed are reported (failures counted), not an error.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON summary object last.")] = False,
+    log_to: Annotated[Optional[str], typer.Option("--log-to", help="As `proctor --log-to`.")] = None,
 ):
     """Run a suite of experiments (resumable) and write its HTML report, which opens with the oversight scorecard."""
     from .errors import ConfigError
     from .runs.executor import default_run_dir, headlines, run_suite, scorecard
     from .runs.fanout import make_executor
     from .runs.spec import load_suite
+    from .tracking import configure
 
     check_out_dir(out_dir)
+    configure(log_to) if log_to else None
     if quick and suite is not None:
         raise ConfigError("--quick picks the built-in quick suite; give either --quick or a SUITE file")
     s = load_suite(suite or _default_suite_path("quick" if quick else "default"))
@@ -91,17 +104,10 @@ def report(
     path = write_report(run_dir, against=against)
     rows = []
     if against is not None:
-        from rich.table import Table
+        from .runs.compare import compare_runs, print_comparison
 
-        from .runs.compare import compare_rows, run_scorecard
-
-        rows = compare_rows(run_scorecard(run_dir), run_scorecard(against))
-        table = Table("technique", "setting", "measure", "A", "B", "A - B", "CIs overlap")
-        for r in rows:
-            ov = {True: "yes", False: "[bold]no[/]", None: "—"}[r["ci_overlap"]]
-            table.add_row(safe(r["technique"]), safe(r["setting"]), safe(r["measure"]), fmt_num(r["a"]),
-                          fmt_num(r["b"]), fmt_num(r["difference"]), ov)
-        out.print(table)
+        rows = compare_runs(run_dir, against)
+        print_comparison(rows, out)
     out.print(f"report: {safe(path, 1000)}")
     if as_json:
         emit_json({"report": str(path), "against": str(against) if against else None, "rows": rows})
@@ -110,21 +116,14 @@ def report(
 @app.command()
 @guard
 def runs(root: Annotated[Optional[Path], typer.Argument(help="Folder of run directories.")] = None):
-    """List run directories under ROOT (default: $PROCTOR_RUNS or ./proctor-runs); damaged ones are marked."""
-    from rich.table import Table
-
+    """List the runs under ROOT (default: $PROCTOR_RUNS or ./proctor-runs): suite runs and the output folders of
+    `sae train`, `verify train`, `cai` and debate exports, with id, date, data set and headline; damage is marked."""
     from .runs.executor import list_runs, runs_root
+    from .runs.listing import print_runs
 
     root = root or runs_root()
     check_out_dir(root, "ROOT")  # a file is not a folder of run directories
-    rows = list_runs(root)
-    if not rows:
-        out.print(f"no runs under {safe(root, 1000)}")
-        return
-    table = Table("run directory", "experiments", "finished units", "report")
-    for r in rows:
-        table.add_row(safe(r["run_dir"], 1000), *(safe(r[k]) for k in ("experiments", "units", "report")))
-    out.print(table)
+    print_runs(root, list_runs(root), out)
 
 
 def _mount_techniques() -> None:

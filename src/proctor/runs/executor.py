@@ -32,22 +32,12 @@ def runs_root() -> Path:
 
 
 def list_runs(root: Path) -> list[dict]:
-    """One row per run directory under `root` (experiments, finished units, report); a damaged store is listed as
-    damaged, with the reason, and the listing goes on."""
-    from .store import DamagedStore, is_run_dir
+    """One row per run directory and per recognised output folder under `root` (proctor.runs.listing): id, path,
+    kind, date, data, headline, experiments, finished units, report; a damaged store is listed as damaged, with the
+    reason, and the listing goes on."""
+    from .listing import list_outputs
 
-    rows = []
-    for d in sorted(p for p in root.iterdir() if is_run_dir(p)) if root.is_dir() else []:
-        row = {"run_dir": str(d), "report": "yes" if (d / "report.html").exists() else "no"}
-        try:
-            with RunStore(d) as st:
-                damaged = st.damaged_units()
-                row["experiments"] = str(len(st.meta().get("suite", {}).get("experiment", [])))
-                row["units"] = str(len(st.units())) + (f" ({len(damaged)} damaged)" if damaged else "")
-        except DamagedStore as e:
-            row["experiments"], row["units"] = "damaged", str(e).split(";")[0].split(": ", 1)[-1]
-        rows.append(row)
-    return rows
+    return list_outputs(root)
 
 
 def default_run_dir(suite: Suite) -> Path:
@@ -69,15 +59,19 @@ def _reporter(console: Console):
 
 
 def run_suite(suite: Suite, run_dir: Path, console: Console | None = None, executor=None, *,
-              repair: bool = False) -> dict:
+              repair: bool = False, log_to: list[str] | None = None) -> dict:
     """Run every experiment of `suite` in `run_dir`; return the summaries. The report is written at the end.
 
     `executor` (proctor.runs.fanout) says where the experiments' pieces run; default: in this process. With `repair`,
-    damaged units (or a damaged store) are moved into RUN_DIR/damaged/ and recomputed instead of stopping the run."""
+    damaged units (or a damaged store) are moved into RUN_DIR/damaged/ and recomputed instead of stopping the run.
+    `log_to` names experiment trackers (proctor.tracking; default: the CLI's `--log-to` / PROCTOR_LOG_TO)."""
+    from .. import tracking
     from .fanout import InlineExecutor
 
     console = console or Console(stderr=True, soft_wrap=True)
     executor = executor or InlineExecutor()
+    log_to = tracking.configured() if log_to is None else log_to
+    tracking.check(log_to)  # a missing tracker package fails before anything is written
     if run_dir.exists() and not run_dir.is_dir():
         raise ConfigError(f"{run_dir}: is a file, not a run directory; choose another --out")
     # Load and check every experiment's data first: a bad input fails before the run directory is touched.
@@ -108,13 +102,17 @@ def run_suite(suite: Suite, run_dir: Path, console: Console | None = None, execu
             store.meta().get("created") or store.set_meta("created", datetime.now(timezone.utc).isoformat())
             write_atomic(run_dir / "suite.toml", dump_toml(suite))
             store.clean_temporaries()
-            for i, spec in enumerate(suite.experiment, 1):
-                tech = techniques.get(spec.type)
-                console.print(f"[bold]experiment {i}/{len(suite.experiment)}[/] ({tech.name}): {escape(spec.title)}")
-                t0 = time.perf_counter()
-                executor.run_experiment(spec, store, _reporter(console))
-                console.print(f"  [dim]{escape(spec.title)} finished in {time.perf_counter() - t0:.1f} s[/]")
-            summaries = summarize_run(store, suite)
+            with tracking.open_tracking(run_dir, suite, console, log_to) as track:
+                for i, spec in enumerate(suite.experiment, 1):
+                    tech = techniques.get(spec.type)
+                    console.print(f"[bold]experiment {i}/{len(suite.experiment)}[/] ({tech.name}): "
+                                  f"{escape(spec.title)}")
+                    t0 = time.perf_counter()
+                    executor.run_experiment(spec, store, track.on_unit(spec.title, _reporter(console)))
+                    console.print(f"  [dim]{escape(spec.title)} finished in {time.perf_counter() - t0:.1f} s[/]")
+                summaries = summarize_run(store, suite)
+                if track.trackers:
+                    track.scorecard(scorecard(suite, summaries))
         write_atomic(run_dir / "summary.json", json.dumps(summaries, indent=2, default=_json_default))
         write_report(run_dir, summaries=summaries)
     return summaries
@@ -193,9 +191,9 @@ def write_report(run_dir: Path, against: Path | None = None, summaries: dict | N
         overview.figures.append(fig)
     sections = [overview]
     if against is not None:
-        from .compare import compare_rows, comparison_section, run_scorecard
+        from .compare import compare_runs, comparison_section
 
-        sections.append(comparison_section(compare_rows(rows, run_scorecard(against)), str(against)))
+        sections.append(comparison_section(compare_runs(run_dir, against, rows), str(against)))
     for spec in suite.experiment:
         sections.extend(techniques.get(spec.type).sections(summaries[spec.title]))
     return render_report(

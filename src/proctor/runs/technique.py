@@ -19,7 +19,8 @@ functions it points to, so `proctor --help` and spec loading stay fast.
     monitor          proctor.monitor                injected-drift detection harness
     cai              proctor.constitution           critique -> revision chains, AI preferences (LLM)
     rrm              proctor.rrm                    assisted evaluation levels (LLM); nested-oversight calculator
-    (none)           proctor.scaling, proctor.tax   CLI verbs only (`proctor fit`, `plan`, `tax`)
+    posttrain_plan   proctor.scaling                the joint SFT x preference fit of a table of runs; the budget plan
+    tax_formats      proctor.tax                    one checkpoint's answers in every evaluation format
 """
 
 from __future__ import annotations
