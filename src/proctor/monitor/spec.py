@@ -21,6 +21,8 @@ __all__ = ["DEFAULT_CASES", "DEFAULT_DETECTORS", "DEFAULT_STATISTICS", "QUICK", 
 class MonitorSpec(Spec):
     """Detector evaluation on injected drifts (verbosity, hedging, formatting, agreement)."""
 
+    ADDED_LATER = ("code_drift",)
+
     type: Literal["monitor"] = "monitor"
     """The technique: the reward-hacking monitor's detector evaluation."""
     name: str | None = None
