@@ -127,3 +127,35 @@ def test_live_consultancy_in_chromium(browser, tmp_path, data_dir):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_time_limit_countdown_and_refusal_in_chromium(browser, tmp_path):
+    """The page counts the server's remaining time down (study.js, no inline script); a judgment after the limit
+    (+ the 1 s grace) is refused and the page offers the next item."""
+    import time
+
+    from proctor.study.study import open_db
+
+    rows = [r for r in item_lines(2) if r["protocol"] == "naive"]
+    study = make_study(tmp_path, judges=1, per_item=1, rows=rows, time_limit=1)
+    db = open_db(study)
+    (_, token), = db.invite(1)
+    db.close()
+    proc, url = serve(study)
+    try:
+        wait_up(url)
+        page = browser.new_page()
+        page.goto(f"{url}/join/{token}", wait_until="load")
+        served = time.monotonic()
+        assert page.inner_text("#timer") == "1 s left"
+        page.locator("#timer", has_text="time is up").wait_for(timeout=5000)  # counted down by study.js
+        time.sleep(max(0.0, 2.3 - (time.monotonic() - served)))
+        page.click("#submit")
+        page.wait_for_selector("#status a#next", timeout=5000)
+        assert "time is up" in page.inner_text("#status")
+        with page.expect_navigation():
+            page.click("#status a#next")
+        assert "Item 2 of 2" in page.inner_text("main")
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -79,7 +79,8 @@ def summarize_rows(rows: list[dict], *, n_boot: int = 1000, seed: int = 0) -> di
                                            if (m & (ctype == t)).any()}
             g["timed_out"] = late.get(k, {}).get(p, 0)
             protocols[p] = g
-        by_kind[k] = {"protocols": protocols, "timed_out": late.get(k, {}), "debate_minus_naive": _difference(rows, w, kind == k, "debate", "naive"),
+        by_kind[k] = {"protocols": protocols, "timed_out": late.get(k, {}),
+                      "debate_minus_naive": _difference(rows, w, kind == k, "debate", "naive"),
                       "assisted_minus_unassisted": _difference(rows, w, kind == k, "assisted", "unassisted")}
     for k in set(late) - set(by_kind):  # only timed-out judgments from this kind of judge
         by_kind[k] = {"protocols": {}, "timed_out": late[k], "debate_minus_naive": None,

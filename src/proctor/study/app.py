@@ -324,9 +324,9 @@ def make_app(study_dir: Path, db: StudyDB, *, log: bool = False, n_boot: int = 3
         done, total = await run_in_threadpool(db.progress, judge)
         if nxt is None:
             return page("message.html", title="Done", message=f"You have judged all {total} items. Thank you!")
-        left = time_left(nxt["shown_at"])
-        return page("judge.html", view=await view_for(judge, nxt["item"], nxt["swap"]), csrf=request.state.sess["csrf"], done=done,
-                    total=total, judge=judge, time_left=left, time_limit=config.time_limit,
+        view = await view_for(judge, nxt["item"], nxt["swap"])  # (a live opening's wait counts against the judge)
+        return page("judge.html", view=view, csrf=request.state.sess["csrf"], done=done,
+                    total=total, judge=judge, time_left=time_left(nxt["shown_at"]), time_limit=config.time_limit,
                     error=request.query_params.get("error", "")[:200])
 
     @errors

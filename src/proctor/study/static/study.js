@@ -27,6 +27,12 @@ document.addEventListener("DOMContentLoaded", function () {
         .then(function (r) {
           return r.json().then(function (j) {  // the body is read before the page moves on
             if (r.status === 200 || r.status === 201) { window.location.assign("/judge"); }
+            else if (j.timed_out) {  // refused after the time limit: the item is recorded as timed out
+              status.textContent = j.error + " ";
+              var next = document.createElement("a");
+              next.href = "/judge"; next.id = "next"; next.textContent = "Go on to the next item";
+              status.appendChild(next);
+            }
             else { status.textContent = "Not stored: " + (j.error || r.status); }
           });
         })
