@@ -40,6 +40,7 @@ FRONTIER = "checkpoint,capability,alignment\nbase,0.7,0.4\ntuned,0.65,0.8\n"
 CHAINS = '{"id": "1", "prompt": "p", "initial": "a", "final": "b"}\n'
 CODE = '{"id": "a", "code": "def f():\\n    return 1", "tests": "assert f() == 1"}\n'
 SCRIPTED = "--base scripted/base --aligned scripted/aligned-artifact"
+QA = "".join(f'{{"question": "q {i}", "choices": ["x", "y"], "answer": {i % 2}}}\n' for i in range(3))
 ITEM = '{"id": "a", "question": "q", "answers": ["x", "y"], "correct": 0, "protocol": "naive"}\n'
 
 
@@ -187,6 +188,23 @@ CASES = [
       {"q.jsonl": '{"question": "q"\n'}),
     c("debate-missing-columns", f"debate --protocol naive --judge {M} --dataset q.jsonl", "q.jsonl",
       {"q.jsonl": '{"foo": 1}\n'}),
+    c("debate-question-column-absent", f"debate --protocol naive --judge {M} --dataset q.jsonl --question-column Q",
+      "--question-column", {"q.jsonl": QA}),
+    c("debate-passage-column-absent", f"debate --protocol naive --judge {M} --dataset q.jsonl --passage-column story",
+      "--passage-column", {"q.jsonl": QA}),
+    c("debate-choices-column-absent", f"debate --protocol naive --judge {M} --dataset q.jsonl --choices-column a,b",
+      "--choices-column", {"q.jsonl": QA}),
+    c("debate-choices-column-empty-name", f"debate --protocol naive --judge {M} --choices-column a,,b",
+      "choices_column"),
+    c("debate-answer-column-absent", f"debate --protocol naive --judge {M} --dataset q.jsonl --answer-column key",
+      "--answer-column", {"q.jsonl": QA}),
+    c("debate-label-column-absent", f"debate --protocol naive --judge {M} --dataset q.jsonl --label-column key",
+      "--label-column", {"q.jsonl": QA}),
+    c("debate-answer-and-label-column", f"debate --protocol naive --judge {M} --answer-column a --label-column b",
+      "label_column"),
+    c("debate-split-of-a-file", f"debate --protocol naive --judge {M} --dataset q.jsonl --split test", "--split",
+      {"q.jsonl": QA}),
+    c("debate-split-of-quality-example", f"debate --protocol naive --judge {M} --split test", "--split"),
     c("debate-out-is-file", f"debate --protocol naive --judge {M} --out afile", "afile", AFILE),
     c("debate-export-is-folder", f"debate --protocol naive --judge {M} --export adir", "--export", ADIR),
     c("tournament-one-debater", f"debate tournament --debater a={M} --judge {M}", "at least two"),
@@ -263,6 +281,17 @@ CASES = [
     c("verify-train-missing-column", "verify train --data s.jsonl --out o", "completions",
       {"s.jsonl": '{"prompt": "1+1"}\n'}),
     c("verify-train-empty", "verify train --data s.jsonl --out o", "s.jsonl", {"s.jsonl": ""}),
+    c("verify-train-prompt-column-absent", "verify train --data s.jsonl --out o --prompt-column problem",
+      "--prompt-column", {"s.jsonl": STEPS}),
+    c("verify-train-completions-column-absent", "verify train --data s.jsonl --out o --completions-column steps",
+      "--completions-column", {"s.jsonl": STEPS}),
+    c("verify-train-labels-column-absent", "verify train --data s.jsonl --out o --labels-column ok",
+      "--labels-column", {"s.jsonl": STEPS}),
+    c("verify-train-split-of-a-file", "verify train --data s.jsonl --out o --split test", "--split",
+      {"s.jsonl": STEPS}),
+    c("verify-bon-columns-without-file", "verify bon --prompt-column problem", "--prompt-column"),
+    c("verify-bon-split-three", "verify bon --data s.jsonl --test s.jsonl --split a,b,c", "--split",
+      {"s.jsonl": STEPS}),
     c("verify-train-binary", "verify train --data s.jsonl --out o", "s.jsonl", {"s.jsonl": GARBAGE}),
     c("verify-train-epochs-negative", "verify train --epochs -1 --out o", "epochs"),
     c("verify-bon-data-without-test", "verify bon --data s.jsonl", "--test", {"s.jsonl": STEPS}),

@@ -237,3 +237,97 @@ def test_verifiers_read_a_saved_dataset(tmp_path):
     sols = load_stepwise(tmp_path / "steps")
     assert [s.prompt for s in sols] == [r["prompt"] for r in rows]
     assert [list(s.labels) for s in sols] == [r["labels"] for r in rows]
+
+
+# -- proctor debate: QA tables named otherwise, save_to_disk folders, --split ----------------------------------------
+def _gpqa_rows() -> list[dict]:
+    from test_trl_exports import STORIES
+
+    return [{"Question": q, "Incorrect Answer 1": wrong, "Correct Answer": right, "story": p, "id": f"s{i}"}
+            for i, (q, right, wrong, p) in enumerate(STORIES)]
+
+
+def test_debate_reads_mapped_qa_tables(tmp_path, monkeypatch):
+    """GPQA-style columns (one answer per column) and a RACE/ARC-style DatasetDict (a list or {text, label} record of
+    options, a letter label) are read as the same questions; `proctor debate` runs on them with scripted models."""
+    import datasets
+
+    from proctor.debate.data import DebateColumns, load_items
+    from proctor.debate.experiment import plan
+    from proctor.debate.spec import DebateSpec
+
+    rows = _gpqa_rows()
+    path = tmp_path / "gpqa.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    cols = DebateColumns(question="Question", passage="story", choices=("Incorrect Answer 1", "Correct Answer"),
+                         answer="Correct Answer")
+    items = load_items(str(path), columns=cols)
+    assert [(it.question, it.correct, it.distractor, it.passage) for it in items] == [
+        (r["Question"], r["Correct Answer"], r["Incorrect Answer 1"], r["story"]) for r in rows]
+    # the same questions as a DatasetDict: `options` lists with a letter `answerKey`, picked by --split
+    race = [{"q": r["Question"], "article": r["story"], "options": [r["Incorrect Answer 1"], r["Correct Answer"]],
+             "answerKey": "B"} for r in rows]
+    datasets.DatasetDict({"train": datasets.Dataset.from_list(race[:1]),
+                          "test": datasets.Dataset.from_list(race)}).save_to_disk(tmp_path / "race")
+    spec = DebateSpec.model_validate({"judge": "scripted/judge", "protocols": ["naive"], "dataset": str(tmp_path / "race"),
+                                      "split": "test", "question_column": "q", "choices_column": "options",
+                                      "label_column": "answerKey"})
+    mapped, _ = plan(spec)  # the spec keys are the CLI's
+    assert [(it.question, it.correct, it.distractor, it.passage) for it in mapped] == [
+        (it.question, it.correct, it.distractor, it.passage) for it in items]
+    assert len(plan(spec.model_copy(update={"split": "train"}))[0]) == 1
+    # a Hub id goes through datasets.load_dataset (only the download replaced, by the saved copy); its default split
+    # is the first of validation, dev, test, train
+    monkeypatch.setattr(datasets, "load_dataset", lambda path, name=None, **kw: datasets.load_from_disk(
+        str(tmp_path / "race")))
+    hub = load_items("someone/race", columns=DebateColumns(question="q", choices=("options",), label="answerKey"))
+    assert [it.correct for it in hub] == [it.correct for it in items]
+    # new keys are dumped only when set: earlier suites keep theirs
+    assert not {"question_column", "choices_column", "label_column"} & set(DebateSpec(judge="m").model_dump())
+    assert spec.model_dump()["choices_column"] == "options"
+    out = last_json(invoke("debate", "--protocol", "debate", "--debater", "scripted/a", "--judge", "scripted/judge",
+                           "--dataset", path, "--question-column", "Question", "--passage-column", "story",
+                           "--choices-column", "Incorrect Answer 1,Correct Answer", "--answer-column",
+                           "Correct Answer", "--rounds", 0, "--limit", 2, "--out", tmp_path / "run", "--json"))
+    assert out["samples"] == 2 and out["valid"] == 2 and out["scripted"]
+    # a column that is not there: one line naming it, the columns found and the option
+    r = invoke("debate", "--protocol", "naive", "--judge", "scripted/judge", "--dataset", path,
+               "--choices-column", "options", "--out", tmp_path / "r2")
+    assert_user_error(r, "gpqa.csv", "'options'", "--choices-column", "Correct Answer")
+    r = invoke("debate", "--protocol", "naive", "--judge", "scripted/judge", "--dataset", path, "--out", tmp_path / "r3")
+    assert_user_error(r, "gpqa.csv", "missing column 'question' (--question-column)", "found columns: Question")
+    r = invoke("debate", "--protocol", "naive", "--judge", "scripted/judge", "--dataset", tmp_path / "race", "--split",
+               "validation", "--question-column", "q", "--choices-column", "options", "--label-column", "answerKey",
+               "--out", tmp_path / "r4")
+    assert_user_error(r, "no split 'validation'", "train, test", "--split")
+    assert not any((tmp_path / f"r{i}").exists() for i in (2, 3, 4))
+
+
+def test_verify_reads_mapped_step_tables(tmp_path):
+    """`proctor verify`'s step tables with their own column names, and a DatasetDict's split by --split."""
+    import datasets
+
+    from proctor.verifiers.steps import StepColumns, load_solutions
+
+    rows = [{"problem": f"{i}+1", "steps": [f"{i}+1={i + 1}", f"The answer is {i + 1}."], "ok": [True, i % 2 == 0],
+             "correct": i % 2 == 0} for i in range(6)]
+    datasets.DatasetDict({"train": datasets.Dataset.from_list(rows[:4]),
+                          "test": datasets.Dataset.from_list(rows[4:])}).save_to_disk(tmp_path / "steps")
+    cols = StepColumns(prompt="problem", completions="steps", labels="ok")
+    train = load_solutions(tmp_path / "steps", columns=cols)
+    test = load_solutions(tmp_path / "steps", columns=cols, split="test")
+    assert [s.prompt for s in train] == ["0+1", "1+1", "2+1", "3+1"] and [s.prompt for s in test] == ["4+1", "5+1"]
+    assert [s.labels for s in train] == [r["ok"] for r in rows[:4]] and test[1].steps == rows[5]["steps"]
+    base = ("verify", "train", "--data", tmp_path / "steps", "--out", tmp_path / "o")
+    r = invoke(*base, "--prompt-column", "question", "--completions-column", "steps", "--labels-column", "ok")
+    assert_user_error(r, "no column 'question'", "--prompt-column", "found columns: problem, steps, ok")
+    r = invoke(*base, "--completions-column", "steps", "--labels-column", "ok")
+    assert_user_error(r, "missing column 'prompt'", "--prompt-column")
+    r = invoke(*base, "--prompt-column", "problem", "--completions-column", "steps", "--split", "dev")
+    assert_user_error(r, "no split 'dev'", "train, test", "--split")
+    assert not (tmp_path / "o").exists()
+    out = last_json(invoke(*base, "--prompt-column", "problem", "--completions-column", "steps", "--labels-column",
+                           "ok", "--split", "test", "--head", "linear", "--epochs", 1, "--json"))
+    written = [json.loads(x) for x in (tmp_path / "o" / "train.jsonl").read_text().splitlines()]
+    assert out["solutions"] == 2 and [(w["prompt"], w["completions"], w["labels"]) for w in written] == [
+        (r["problem"], r["steps"], r["ok"]) for r in rows[4:]]

@@ -4,6 +4,9 @@ one-experiment suite (resumable, reported like `proctor run`); its options defau
 
     proctor debate --protocol debate --debater openai-api/local/qwen --judge openai-api/local/llama \
         --dataset quality_example [--rounds 2] [--sequential] [--limit 50] [--export prefs.jsonl] [--json]
+    proctor debate --protocol naive --judge MODEL --dataset gpqa.csv --question-column Question \
+        --choices-column "Correct Answer,Incorrect Answer 1" --answer-column "Correct Answer"
+    proctor debate --protocol naive --judge MODEL --dataset ./saved_dataset_dict --split test --choices-column options
     proctor debate --protocol naive|expert --judge MODEL --dataset FILE
     proctor debate --protocol consultancy --debater MODEL --judge MODEL --dataset org/name
     proctor debate tournament --debater small=MODEL --debater big=MODEL2 --judge MODEL --dataset ...
@@ -46,6 +49,11 @@ def debate_cmd(
     judge: Annotated[Optional[str], spec_option(DebateSpec, "judge")] = None,
     dataset: Annotated[Optional[str], spec_option(DebateSpec, "dataset")] = None,
     split: Annotated[Optional[str], spec_option(DebateSpec, "split")] = None,
+    question_column: Annotated[Optional[str], spec_option(DebateSpec, "question_column")] = None,
+    passage_column: Annotated[Optional[str], spec_option(DebateSpec, "passage_column")] = None,
+    choices_column: Annotated[Optional[str], spec_option(DebateSpec, "choices_column")] = None,
+    answer_column: Annotated[Optional[str], spec_option(DebateSpec, "answer_column")] = None,
+    label_column: Annotated[Optional[str], spec_option(DebateSpec, "label_column")] = None,
     limit: Annotated[Optional[int], spec_option(DebateSpec, "limit", min=1)] = None,
     rounds: Annotated[Optional[int], spec_option(DebateSpec, "rounds", min=0)] = None,
     sequential: Annotated[Optional[bool], spec_option(DebateSpec, "sequential", "--sequential/--no-sequential")] = None,
@@ -83,7 +91,10 @@ def debate_cmd(
         raise ConfigError(f"--protocol: unknown protocol {protocol!r}; choose one of {', '.join(PROTOCOLS)}")
     roles = roles_for(protocol, debater, debater_b, judge)
     spec = spec_from_options(DebateSpec, protocols=[protocol], debater=debater, debater_b=debater_b, judge=judge,
-                             dataset=dataset, split=split, limit=limit, rounds=rounds, sequential=sequential,
+                             dataset=dataset, split=split, question_column=question_column,
+                             passage_column=passage_column, choices_column=choices_column,
+                             answer_column=answer_column, label_column=label_column, limit=limit, rounds=rounds,
+                             sequential=sequential,
                              swap=swap, word_limit=word_limit, logprobs=logprobs, prompts=prompts,
                              max_connections=max_connections, max_retries=max_retries, timeout=timeout,
                              attempt_timeout=attempt_timeout, allow_failures=allow_failures, cache=cache)
@@ -150,6 +161,11 @@ def tournament_cmd(
     judge: Annotated[Optional[str], spec_option(DebateSpec, "judge")] = None,
     dataset: Annotated[Optional[str], spec_option(DebateSpec, "dataset")] = None,
     split: Annotated[Optional[str], spec_option(DebateSpec, "split")] = None,
+    question_column: Annotated[Optional[str], spec_option(DebateSpec, "question_column")] = None,
+    passage_column: Annotated[Optional[str], spec_option(DebateSpec, "passage_column")] = None,
+    choices_column: Annotated[Optional[str], spec_option(DebateSpec, "choices_column")] = None,
+    answer_column: Annotated[Optional[str], spec_option(DebateSpec, "answer_column")] = None,
+    label_column: Annotated[Optional[str], spec_option(DebateSpec, "label_column")] = None,
     limit: Annotated[Optional[int], spec_option(DebateSpec, "limit", min=1)] = None,
     rounds: Annotated[Optional[int], spec_option(DebateSpec, "rounds", min=0)] = None,
     log_dir: Annotated[str, typer.Option(help="inspect log folder.")] = "logs/debate-tournament",
@@ -187,9 +203,11 @@ def tournament_cmd(
     if not judge:
         raise ConfigError("--judge MODEL is required")
     spec = spec_from_options(DebateSpec, protocols=["debate"], judge=judge, dataset=dataset, split=split, limit=limit,
+                             question_column=question_column, passage_column=passage_column,
+                             choices_column=choices_column, answer_column=answer_column, label_column=label_column,
                              rounds=rounds, max_connections=max_connections, max_retries=max_retries,
                              timeout=timeout, attempt_timeout=attempt_timeout, allow_failures=allow_failures)
-    items = load_items(spec.dataset, split=spec.split, limit=spec.limit)
+    items = load_items(spec.dataset, split=spec.split, limit=spec.limit, columns=spec.columns())
     res = run_tournament(items, players, judge, rounds=spec.rounds, log_dir=log_dir, config=generate_config(spec))
     failures = [m for m in res["matches"] if m["failed"]]
     if failures:

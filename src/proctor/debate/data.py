@@ -15,8 +15,19 @@ Accepted layouts (detected from the columns):
   optional `passage` (or `article`/`context`), optional `distractor` (index/letter/text; default the first choice
   that is not the answer), optional `id`.
 
-`load_items(dataset)` takes "quality_example" (from PROCTOR_DATA), a local file (JSONL, JSON, CSV, Parquet via
-`proctor.data.tables.load_table`) or a Hub id ("org/name[:config]", split `validation`/`dev`/`test`/`train`).
+  The correct answer may instead be in a `label` column (when there is no `answer`), and `choices` may be a
+  {"text": [...], "label": [...]} record (ARC's layout; the answer is then one of its labels).
+
+A table whose columns are named otherwise is mapped with `DebateColumns` (`--question-column`, `--passage-column`,
+`--choices-column` (one list column, or several columns of one answer each, comma-separated: GPQA's `Correct
+Answer,Incorrect Answer 1`, SciQ's `correct_answer,distractor1,...`), `--answer-column` / `--label-column` (the
+correct answer: index, letter or text); `question_column` etc. in a spec). A mapped table is read in the generic
+layout; a column that is not there is an error naming the columns found and the option that maps it.
+
+`load_items(dataset)` takes "quality_example" (from PROCTOR_DATA; fixed columns and split), a local file (JSONL,
+JSON, CSV, Parquet via `proctor.data.tables.load_table`), a Hugging Face `save_to_disk` folder (a Dataset, or a
+DatasetDict whose split `split` picks) or a Hub id ("org/name[:config]"); the default split of a DatasetDict or a
+Hub id is the first of `validation`, `dev`, `test`, `train` present.
 """
 
 from __future__ import annotations
@@ -130,6 +141,76 @@ def quality_old_items(row: dict, where: str) -> list[DebateItem]:
     return out
 
 
+@dataclass(frozen=True)
+class DebateColumns:
+    """Which column of a table holds what; None (or no choices) means the usual name. `answer` and `label` both name
+    the correct answer's column (an index, a letter or the answer's text): give one."""
+
+    question: str | None = None
+    passage: str | None = None
+    choices: tuple[str, ...] = ()
+    answer: str | None = None
+    label: str | None = None
+
+    def given(self) -> dict[str, tuple[str, ...]]:
+        """The roles that were mapped, with their column names."""
+        out = {role: (col,) for role in ("question", "passage", "answer", "label") if (col := getattr(self, role))}
+        return out | ({"choices": self.choices} if self.choices else {})
+
+
+#: The CLI option (and, as `question_column` etc., the spec key) that maps each role to a column.
+DEBATE_OPTIONS = {"question": "--question-column", "passage": "--passage-column", "choices": "--choices-column",
+                  "answer": "--answer-column", "label": "--label-column"}
+_DEBATE_HINT = ("map yours with " + " / ".join(DEBATE_OPTIONS.values()) + " (question_column etc. in a spec)")
+
+
+def _found(keys: list[str]) -> str:
+    return ", ".join(keys[:20]) + (", ..." if len(keys) > 20 else "") if keys else "(none)"
+
+
+def _keys(rows: list[dict]) -> list[str]:
+    return list(dict.fromkeys(str(k) for r in rows for k in r))
+
+
+def map_columns(rows: list[dict], columns: DebateColumns, where: str) -> list[dict]:
+    """Rows in the generic layout (`question`, `choices`, `answer`, `passage`) from a table's own column names."""
+    from ..errors import ConfigError
+
+    if columns.answer and columns.label and columns.answer != columns.label:
+        raise ConfigError(f"--answer-column {columns.answer!r} and --label-column {columns.label!r} both name the "
+                          "correct answer's column; give one")
+    keys = _keys(rows)
+    for role, cols in columns.given().items():
+        for col in cols:
+            if col not in keys:
+                raise DataError(f"{where}: no column '{col}' (given by {DEBATE_OPTIONS[role]}); found columns: "
+                                f"{_found(keys)}")
+    right = columns.answer or columns.label
+    out = []
+    for i, row in enumerate(rows):
+        new = dict(row)
+        if columns.question:
+            new["question"] = row[columns.question]
+        if columns.passage:
+            new["passage"] = row[columns.passage]
+        if len(columns.choices) == 1:
+            new["choices"] = row[columns.choices[0]]
+        elif columns.choices:  # one answer per column
+            for col in columns.choices:
+                if _missing(row.get(col)) or not str(row[col]).strip():
+                    raise DataError(f"{where}: row {i + 1}: column '{col}' (given by --choices-column) is missing "
+                                    "or empty")
+            new["choices"] = [row[col] for col in columns.choices]
+        if right in columns.choices and len(columns.choices) > 1:
+            new["answer"] = columns.choices.index(right)  # GPQA / SciQ: the correct answer is one of the columns
+        elif right:
+            new["answer"] = row[right]
+        if right:
+            new.pop("label", None)
+        out.append(new)
+    return out
+
+
 def _pick(value, choices: list[str], field: str, where: str) -> int:
     if isinstance(value, str):
         v = value.strip()
@@ -158,12 +239,19 @@ def multiple_choice_item(row: dict, where: str, index: int) -> DebateItem:
             choices = json.loads(choices)
         except ValueError:
             raise DataError(f"{where}: `choices` must be a list") from None
-    if _missing(choices) or len(list(choices)) < 2:
+    names = None
+    if isinstance(choices, dict) and "text" in choices:  # ARC: {"text": [...], "label": ["A", "B", ...]}
+        names = None if _missing(choices.get("label")) else [str(x).strip() for x in list(choices["label"])]
+        choices = choices["text"]
+    if _missing(choices) or isinstance(choices, (dict, int, float)) or len(list(choices)) < 2:
         raise DataError(f"{where}: `choices` must be a list of at least two answers")
     choices = [str(c) for c in list(choices)]
-    if _missing(row.get("answer")):
+    key = "answer" if "answer" in row else "label"
+    if _missing(row.get(key)):
         raise DataError(f"{where}: missing `answer`")
-    a = _pick(row["answer"], choices, "answer", where)
+    if names is not None and len(names) == len(choices) and str(row[key]).strip() in names:
+        row = row | {key: names.index(str(row[key]).strip())}
+    a = _pick(row[key], choices, key, where)
     if not _missing(row.get("distractor")):
         d = _pick(row["distractor"], choices, "distractor", where)
         if d == a:
@@ -176,23 +264,30 @@ def multiple_choice_item(row: dict, where: str, index: int) -> DebateItem:
                       choices[d].strip(), passage, "" if _missing(title) else str(title))
 
 
-def items_from_rows(rows: list[dict], where: str) -> list[DebateItem]:
-    """Binarised items from table rows of any accepted layout (detected from the first row's keys)."""
+def items_from_rows(rows: list[dict], where: str, columns: DebateColumns | None = None) -> list[DebateItem]:
+    """Binarised items from table rows of any accepted layout (detected from the first row's keys); with `columns`,
+    the generic layout under the table's own column names."""
     if not rows:
         raise DataError(f"{where}: no rows")
+    mapped = columns is not None and bool(columns.given())
+    if mapped:
+        rows = map_columns(rows, columns, where)
     keys = set(rows[0])
     items: list[DebateItem] = []
-    if "questions" in keys:
+    if "questions" in keys and not mapped:
         for i, r in enumerate(rows):
             items += quality_v1_items(r, f"{where}: row {i + 1}")
-    elif "question1" in keys:
+    elif "question1" in keys and not mapped:
         for i, r in enumerate(rows):
             items += quality_old_items(r, f"{where}: row {i + 1}")
-    elif {"question", "choices", "answer"} <= keys:
+    elif {"question", "choices"} <= keys and keys & {"answer", "label"}:
         items = [multiple_choice_item(r, f"{where}: row {i + 1}", i) for i, r in enumerate(rows)]
     else:
-        raise DataError(f"{where}: unknown layout (columns {sorted(keys)[:12]}); expected QuALITY fields "
-                        "(`questions` or `question1`...) or `question`, `choices`, `answer`")
+        missing = [f"'{c}' ({DEBATE_OPTIONS[c]})" for c in ("question", "choices") if c not in keys]
+        missing += [] if keys & {"answer", "label"} else ["'answer' (--answer-column)"]
+        raise DataError(f"{where}: unknown layout, missing column {', '.join(missing)}; expected QuALITY fields (`questions` or "
+                        "`question1`...) or `question`, `choices`, `answer` (+ `passage`); found columns: "
+                        f"{_found(_keys(rows))}; {_DEBATE_HINT}")
     items = list(dict.fromkeys(items))  # the same question twice (quality_example has its article twice): keep one
     ids = Counter(it.id for it in items)
     if any(c > 1 for c in ids.values()):  # ids key the run store and the response cache: they must be unique
@@ -209,9 +304,38 @@ def _read_rows(path: Path) -> list[dict]:
     return load_table(path).to_dict("records")
 
 
-def load_items(dataset: str, *, split: str | None = None, limit: int | None = None) -> list[DebateItem]:
-    """Items from "quality_example", a local file, or a Hub id; the first `limit` of them (order kept)."""
+_DEFAULT_SPLITS = ("validation", "dev", "test", "train")
+
+
+def _pick_split(frames: dict, where: str, split: str | None) -> tuple[list[dict], str]:
+    """(rows, where) of the chosen split of a Hub data set or a saved DatasetDict."""
+    name = split or next((s for s in _DEFAULT_SPLITS if s in frames), next(iter(frames)))
+    if name not in frames:
+        raise DataError(f"{where}: no split {name!r} (it has: {', '.join(frames)}); pick one with --split")
+    return frames[name].to_dict("records"), f"{where} [{name}]"
+
+
+def _no_split(where: str, split: str | None, why: str) -> None:
+    from ..errors import ConfigError
+
+    if split is not None:
+        raise ConfigError(f"{where}: --split {split!r} does not apply: {why}; --split picks a split of a saved "
+                          "DatasetDict folder or a Hub id")
+
+
+def load_items(dataset: str, *, split: str | None = None, limit: int | None = None,
+               columns: DebateColumns | None = None) -> list[DebateItem]:
+    """Items from "quality_example", a local file, a `save_to_disk` folder, or a Hub id; the first `limit` of them
+    (order kept). `columns` maps a table's own column names; `split` picks a DatasetDict's or a Hub id's split."""
+    from ..data.tables import is_saved_dataset, load_disk
+
     if dataset == "quality_example":
+        given = [DEBATE_OPTIONS[r] for r in (columns.given() if columns else {})] + (["--split"] if split else [])
+        if given:
+            from ..errors import ConfigError
+
+            raise ConfigError(f"data set 'quality_example' has fixed columns and one split; {', '.join(given)}: "
+                              "only for files, save_to_disk folders and Hub ids")
         root = os.environ.get("PROCTOR_DATA")
         if not root:
             raise DataError("quality_example: set PROCTOR_DATA to the data folder (it holds quality_example/)")
@@ -221,16 +345,23 @@ def load_items(dataset: str, *, split: str | None = None, limit: int | None = No
         items = items_from_rows(_read_rows(path), str(path))
     elif Path(dataset).expanduser().exists():
         path = Path(dataset).expanduser()
-        items = items_from_rows(_read_rows(path), str(path))
+        if is_saved_dataset(path):
+            loaded = load_disk(path)
+            if isinstance(loaded, dict):
+                rows, where = _pick_split(loaded, str(path), split)
+            else:
+                _no_split(str(path), split, "a saved Dataset (not a DatasetDict) is one table")
+                rows, where = loaded.to_dict("records"), str(path)
+        else:
+            _no_split(str(path), split, "a file is one table")
+            rows, where = _read_rows(path), str(path)
+        items = items_from_rows(rows, where, columns)
     elif re.match(r"^[A-Za-z0-9][\w.-]*/[\w.-]+(:[\w.-]+)?$", dataset):
         from ..data.tables import load_hub, parse_hub_id
 
         hub_id, config = parse_hub_id(dataset)
-        frames = load_hub(hub_id, config=config)
-        name = split or next((s for s in ("validation", "dev", "test", "train") if s in frames), next(iter(frames)))
-        if name not in frames:
-            raise DataError(f"{dataset}: no split {name!r} (has {', '.join(frames)})")
-        items = items_from_rows(frames[name].to_dict("records"), f"{dataset} [{name}]")
+        rows, where = _pick_split(load_hub(hub_id, config=config), dataset, split)
+        items = items_from_rows(rows, where, columns)
     else:
         raise DataError(f"{dataset}: no such file, and not a Hub id (org/name) or 'quality_example'")
     if limit is not None:

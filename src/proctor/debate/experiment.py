@@ -89,7 +89,7 @@ def plan(spec: DebateSpec):
 
     roles = spec_roles(spec)
     PromptTemplates("proctor.debate", spec.prompts)  # an override folder is checked (syntax, sandbox) here
-    return load_items(spec.dataset, split=spec.split, limit=spec.limit), roles
+    return load_items(spec.dataset, split=spec.split, limit=spec.limit, columns=spec.columns()), roles
 
 
 def check(spec: DebateSpec) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
 from ..llm.run import ATTEMPT_TIMEOUT, MAX_RETRIES, TIMEOUT
 from ..runs.spec import Spec
@@ -23,16 +23,28 @@ from ..runs.spec import Spec
 class DebateSpec(Spec):
     """LLM oversight protocols (naive / expert judge, consultancy, debate) on one data set."""
 
-    ADDED_LATER: ClassVar[tuple[str, ...]] = ("cache", "attempt_timeout")
+    ADDED_LATER: ClassVar[tuple[str, ...]] = ("cache", "attempt_timeout", "question_column", "passage_column",
+                                              "choices_column", "answer_column", "label_column")
 
     type: Literal["debate"] = "debate"
     """The technique: LLM debate and its baselines."""
     name: str | None = None
     """Experiment name in the report; defaults to "debate-<dataset>"."""
     dataset: str = "quality_example"
-    """quality_example, a local QuALITY / multiple-choice file, or a Hub id."""
+    """quality_example, a local QuALITY / multiple-choice file, a Hugging Face save_to_disk folder, or a Hub id."""
     split: str | None = None
-    """Hub split (default validation, dev, test or train, the first present)."""
+    """Split of a Hub id or a saved DatasetDict folder (default validation, dev, test or train, the first present)."""
+    question_column: str | None = Field(default=None, min_length=1, max_length=200)
+    """The table's question column, if not 'question'."""
+    passage_column: str | None = Field(default=None, min_length=1, max_length=200)
+    """The passage / story column only debaters see, if not 'passage', 'article' or 'context'."""
+    choices_column: str | None = Field(default=None, min_length=1, max_length=1000)
+    """The answers: one list column, if not 'choices' (e.g. 'options'), or several columns of one answer each,
+    comma-separated (e.g. 'correct_answer,distractor1,distractor2,distractor3')."""
+    answer_column: str | None = Field(default=None, min_length=1, max_length=200)
+    """The correct answer's column (0-based index, letter or the answer's text), if not 'answer'."""
+    label_column: str | None = Field(default=None, min_length=1, max_length=200)
+    """The same as answer_column, for tables that call it a label (e.g. 'answerKey'); give one of the two."""
     limit: int | None = Field(default=None, ge=1, le=1_000_000)
     """First N questions."""
     protocols: list[Literal["naive", "expert", "consultancy", "debate"]] = Field(
@@ -71,6 +83,27 @@ class DebateSpec(Spec):
     """inspect's response cache: a rerun re-sends only the calls that never finished."""
     seed: int = 0
     """Bootstrap seed."""
+
+    @field_validator("choices_column")
+    @classmethod
+    def _choice_names(cls, v: str | None) -> str | None:
+        if v is not None and not all(c.strip() for c in v.split(",")):
+            raise ValueError(f"{v!r}: expected COLUMN or COLUMN,COLUMN,... (an empty column name)")
+        return v
+
+    @model_validator(mode="after")
+    def _one_answer_column(self):
+        if self.answer_column and self.label_column and self.answer_column != self.label_column:
+            raise ValueError("answer_column and label_column both name the correct answer's column; give one")
+        return self
+
+    def columns(self):
+        """The table mapping these fields give (proctor.debate.data.DebateColumns)."""
+        from .data import DebateColumns
+
+        choices = tuple(c.strip() for c in self.choices_column.split(",")) if self.choices_column else ()
+        return DebateColumns(self.question_column, self.passage_column, choices, self.answer_column,
+                             self.label_column)
 
     @property
     def title(self) -> str:

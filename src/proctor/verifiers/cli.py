@@ -9,7 +9,9 @@ Options default to the spec's (proctor.verifiers.spec.VerifiersSpec).
 `bon` and `eval` on the generated or GSM8K setting run the experiment as a one-experiment suite (resumable with the
 same `--out`, reported like `proctor run`); `eval` is the experiment with a pool of one (no best-of-N to speak of).
 With `--data FILE --test FILE` (your own stepwise rows: TRL prompt/completions/labels(+correct), PRM800K, or GSM8K)
-they compute one seed in place, without a run directory.
+they compute one seed in place, without a run directory. A table whose columns are named otherwise is mapped with
+`--prompt-column`, `--completions-column`, `--labels-column`; `--split TRAIN[,TEST]` picks the split of a saved
+DatasetDict folder or a Hub id given as --data (and --test).
 
 Every command takes `--json`: the last stdout line is then one JSON object. Text from data files is never printed raw.
 """
@@ -43,6 +45,15 @@ SeedsOpt = Annotated[Optional[int], spec_option(VerifiersSpec, "seeds", min=1)]
 OutOpt = Annotated[Optional[Path], typer.Option("--out", help="Run directory (default: derived from the spec; "
                                                               "not used with --data FILE).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON summary object last.")]
+PromptColOpt = Annotated[Optional[str], typer.Option("--prompt-column", help="With --data FILE: the step table's "
+                                                     "prompt column, if not 'prompt'.")]
+CompletionsColOpt = Annotated[Optional[str], typer.Option("--completions-column", help="With --data FILE: the column "
+                                                          "of step lists, if not 'completions'.")]
+LabelsColOpt = Annotated[Optional[str], typer.Option("--labels-column", help="With --data FILE: the column of per-step "
+                                                     "labels, if not 'labels'.")]
+SplitOpt = Annotated[Optional[str], typer.Option("--split", help="With --data FILE: the split of a saved DatasetDict "
+                                                 "folder or a Hub id, TRAIN or TRAIN,TEST (TEST for --test; default: "
+                                                 "each one's train split, else its first).")]
 
 
 def _spec(data: str | None, **options) -> VerifiersSpec:
@@ -52,18 +63,37 @@ def _spec(data: str | None, **options) -> VerifiersSpec:
     return spec_from_options(VerifiersSpec, data=data if data is None or data in GENERATED else "arith", **options)
 
 
-def _files(data: str, test: Path | None):
+def _table(data: str | None, split: str | None, columns: dict[str, str | None]) -> dict:
+    """`load_solutions` keyword arguments from the table options; they need --data FILE."""
+    from ..errors import ConfigError
+    from .steps import STEP_OPTIONS, StepColumns
+
+    given = [STEP_OPTIONS[k] for k, v in columns.items() if v is not None] + (["--split"] if split else [])
+    if given and (data is None or data in GENERATED):
+        raise ConfigError(f"{', '.join(given)} go with --data FILE (the generated and GSM8K settings have their own "
+                          "columns)")
+    parts = tuple(p.strip() for p in split.split(",")) if split else ()
+    if len(parts) > 2 or not all(parts):
+        raise ConfigError(f"--split {split!r}: expected TRAIN or TRAIN,TEST")
+    return {"columns": StepColumns(**columns), "split": parts}
+
+
+def _files(data: str, test: Path | None, table: dict | None = None):
     from ..errors import ConfigError
     from .experiment import files_data
     from .steps import load_solutions
 
-    train = load_solutions(data)
+    table = table or {"columns": None, "split": ()}
+    splits = table["split"]
+    train = load_solutions(data, columns=table["columns"], split=splits[0] if splits else None)
     if test is None:
         raise ConfigError("--data FILE needs --test FILE (candidates to pick from)")
-    return files_data(train, load_solutions(test))
+    return files_data(train, load_solutions(test, columns=table["columns"],
+                                            split=splits[1] if len(splits) == 2 else None))
 
 
-def _experiment(data: str | None, test: Path | None, out_dir: Path | None, spec: VerifiersSpec) -> tuple[dict, dict]:
+def _experiment(data: str | None, test: Path | None, out_dir: Path | None, spec: VerifiersSpec,
+                table: dict | None = None) -> tuple[dict, dict]:
     """(summary, run paths): the generated / GSM8K settings through the suite runner, a file setting in place."""
     from ..errors import ConfigError
 
@@ -78,7 +108,7 @@ def _experiment(data: str | None, test: Path | None, out_dir: Path | None, spec:
     from .experiment import run_experiment
     from .summary import combine
 
-    res, arrays = run_experiment(_files(data, test), spec, spec.seed)
+    res, arrays = run_experiment(_files(data, test, table), spec, spec.seed)
     return combine([res], [arrays], spec.n_boot) | {"title": data}, {}
 
 
@@ -97,7 +127,9 @@ def train(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for prm.safetensors, orm.safetensors, train.jsonl "
                                                         "(stepwise), reward.jsonl (RewardTrainer pairs).")],
     data: DataOpt = None, model: ModelOpt = None, head: HeadOpt = None, n_train: NTrainOpt = None,
-    epochs: EpochsOpt = None, seed: SeedOpt = None, as_json: JsonOpt = False,
+    epochs: EpochsOpt = None, seed: SeedOpt = None, prompt_column: PromptColOpt = None,
+    completions_column: CompletionsColOpt = None, labels_column: LabelsColOpt = None, split: SplitOpt = None,
+    as_json: JsonOpt = False,
 ):
     """Train a PRM and an ORM on the same solutions; save both and the training rows in TRL's stepwise format."""
     import time
@@ -109,11 +141,16 @@ def train(
 
     check_out_dir(out_dir)
     spec = _spec(data, model=model, head=head, n_train=n_train, epochs=epochs, seed=seed)
+    table = _table(data, split, {"prompt": prompt_column, "completions": completions_column, "labels": labels_column})
     if data is None or data in GENERATED:
         d = build_data(spec, spec.seed)
         solutions = d.train
     else:
-        solutions = load_solutions(data)
+        if len(table["split"]) > 1:
+            from ..errors import ConfigError
+
+            raise ConfigError(f"--split {split!r}: train reads one split (TRAIN)")
+        solutions = load_solutions(data, columns=table["columns"], split=(table["split"] or (None,))[0])
         d = VerifierData(data, solutions, [])
     t0 = time.perf_counter()
     prm, orm = train_verifiers(d, spec, spec.seed)
@@ -141,7 +178,8 @@ def bon(
     seed: SeedOpt = None, seeds: SeedsOpt = None, out_dir: OutOpt = None,
     save: Annotated[Optional[Path], typer.Option("--save", help="Write the full result as JSON here.")] = None,
     figure: Annotated[Optional[Path], typer.Option("--figure", help="Write the best-of-N plot (PNG) here.")] = None,
-    as_json: JsonOpt = False,
+    prompt_column: PromptColOpt = None, completions_column: CompletionsColOpt = None, labels_column: LabelsColOpt = None,
+    split: SplitOpt = None, as_json: JsonOpt = False,
 ):
     """Best-of-N accuracy vs N for the PRM (each aggregation), the ORM and majority vote, with bootstrap CIs."""
     import json
@@ -155,7 +193,8 @@ def bon(
     check_out_file(figure, "--figure")
     spec = _spec(data, model=model, head=head, n_train=n_train, n_test=n_test, pool=pool, epochs=epochs, draws=draws,
                  seed=seed, seeds=seeds)
-    s, paths = _experiment(data, test, out_dir, spec)
+    table = _table(data, split, {"prompt": prompt_column, "completions": completions_column, "labels": labels_column})
+    s, paths = _experiment(data, test, out_dir, spec, table)
     out.print(f"{s['pool'].get('problems', '?')} test problems; best-of-N accuracy (%), 95% CI at N={s['largest_n']}:")
     out.print("method            " + " ".join(f"N={n:<4d}" for n in s["ns"]))
     for m, rows in s["curves"].items():
@@ -187,7 +226,9 @@ def eval_cmd(
     n_train: NTrainOpt = None, n_test: NTestOpt = None, epochs: EpochsOpt = None,
     recall: Annotated[Optional[float], spec_option(VerifiersSpec, "recall")] = None,
     threshold: Annotated[Optional[float], spec_option(VerifiersSpec, "threshold")] = None,
-    seed: SeedOpt = None, seeds: SeedsOpt = None, out_dir: OutOpt = None, as_json: JsonOpt = False,
+    seed: SeedOpt = None, seeds: SeedsOpt = None, out_dir: OutOpt = None, prompt_column: PromptColOpt = None,
+    completions_column: CompletionsColOpt = None, labels_column: LabelsColOpt = None, split: SplitOpt = None,
+    as_json: JsonOpt = False,
 ):
     """ProcessBench-style earliest-wrong-step identification and the hackability rate of each verifier."""
     from ..errors import ConfigError
@@ -199,7 +240,8 @@ def eval_cmd(
     # a pool of one and one draw: best-of-N is not what this verb reports
     spec = _spec(data, model=model, head=head, n_train=n_train, n_test=n_test, epochs=epochs, recall=recall,
                  threshold=threshold, seed=seed, seeds=seeds, pool=1 if data in (None, "arith") else None, draws=1)
-    s, paths = _experiment(data, test, out_dir, spec)
+    table = _table(data, split, {"prompt": prompt_column, "completions": completions_column, "labels": labels_column})
+    s, paths = _experiment(data, test, out_dir, spec, table)
     if not s.get("hack"):
         raise ConfigError(f"{data or spec.data}: no test solutions with process labels, so no ProcessBench or "
                           "hackability")

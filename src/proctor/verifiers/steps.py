@@ -6,13 +6,16 @@ it is right (the outcome label an ORM learns from). `to_trl` gives the stepwise 
 row (the format of the former `trl.PRMTrainer`, which Proctor reads and writes as its own stepwise format; extra keys
 ride along); `reward_pairs` gives process-supervised preference pairs that TRL 1.16's RewardTrainer trains on.
 
-Loaders (each a one-line `DataError` naming the file and the column when a row lacks what it needs):
+Loaders (each a one-line `DataError` naming the file and the column when a row lacks what it needs; each takes
+`split=` for a saved DatasetDict folder or a Hub id, default its train split):
 - `load_prm800k(path)`: PRM800K rows (phase 1 and 2; JSONL, pretty-printed concatenated JSON, or a Hub id). Ratings
   -1/0/+1; `neutral="good"` counts 0 as a good step, as OpenAI's scored samples do (their prm_score is the product of
   P(+1)+P(0), checked on RM-scored-example.json). Alternatives rated at a step become extra, shorter rows ending there
   (TRL's conversion of PRM800K).
 - `load_gsm8k(path)`: GSM8K reference solutions; steps are lines, the answer follows `####`; `<<a*b=c>>` calculator
   annotations are removed from the text (the raw lines stay in `extra["raw_steps"]` for `perturb`).
+- `load_stepwise(path, columns=StepColumns(...))`: TRL stepwise rows whose `prompt` / `completions` / `labels` are
+  named otherwise (`--prompt-column` etc. of `proctor verify`).
 - `load_gsm8k_model_solutions(path)`: Cobbe et al.'s 6B/175B samples with `is_correct` (outcome labels only; the
   process labels are left unknown, `labels=None`).
 """
@@ -70,7 +73,8 @@ class Solution:
     def from_trl(cls, row: dict[str, Any], where: str = "row") -> Solution:
         for col in ("prompt", "completions"):
             if col not in row:
-                raise DataError(f"{where}: missing column {col!r}")
+                raise DataError(f"{where}: missing column {col!r} (map yours with {STEP_OPTIONS[col]}); found "
+                                f"columns: {', '.join(map(str, row)) or '(none)'}")
         steps = row["completions"]
         if not isinstance(steps, (list, tuple)) or not all(isinstance(s, str) for s in steps):
             raise DataError(f"{where}: column 'completions' must be a list of strings")
@@ -85,6 +89,34 @@ class Solution:
         return cls(str(row["prompt"]), list(steps), labels, row.get("answer"),
                    None if correct is None else _flag(correct, where, "correct"), str(row.get("problem_id", "")),
                    str(row.get("kind", "")))
+
+
+@dataclass(frozen=True)
+class StepColumns:
+    """A step table's own names for TRL's stepwise columns; None means the usual name."""
+
+    prompt: str | None = None
+    completions: str | None = None
+    labels: str | None = None
+
+    def given(self) -> dict[str, str]:
+        return {role: col for role in STEP_OPTIONS if (col := getattr(self, role)) is not None}
+
+
+#: The CLI option that maps each stepwise column.
+STEP_OPTIONS = {"prompt": "--prompt-column", "completions": "--completions-column", "labels": "--labels-column"}
+
+
+def map_step_columns(rows: list[dict], columns: StepColumns, where: str) -> list[dict]:
+    """Rows with TRL's `prompt` / `completions` / `labels` taken from the table's own columns."""
+    keys = list(dict.fromkeys(str(k) for r in rows for k in r))
+    for role, col in columns.given().items():
+        if col not in keys:
+            raise DataError(f"{where}: no column '{col}' (given by {STEP_OPTIONS[role]}); found columns: "
+                            f"{', '.join(keys[:20]) or '(none)'}")
+    given = columns.given()
+    return [{k: v for k, v in r.items() if k not in given} | {role: r.get(col) for role, col in given.items()}
+            for r in rows]
 
 
 _TRUE, _FALSE = ("1", "true", "yes"), ("0", "false", "no")
@@ -109,23 +141,30 @@ def _flag(value: Any, where: str, column: str) -> bool:
 
 
 # -- reading rows ------------------------------------------------------------------------------------------------------
-def _records(path: str | Path) -> tuple[list[dict], str]:
+def _split_of(frames: dict, where: str, split: str | None):
+    name = split or ("train" if "train" in frames else next(iter(frames)))
+    if name not in frames:
+        raise DataError(f"{where}: no split '{name}' (it has: {', '.join(frames)}); pick one with --split")
+    return _native(frames[name]), f"{where} ({name})"
+
+
+def _records(path: str | Path, split: str | None = None) -> tuple[list[dict], str]:
     """Rows of a local JSONL / JSON / CSV / Parquet file (or pretty-printed concatenated JSON objects), a Hugging Face
-    `save_to_disk` folder, or a Hub id (of a DatasetDict: its train split, else its first)."""
+    `save_to_disk` folder, or a Hub id (of a DatasetDict: split `split`, by default its train split, else its
+    first). A `split` for a file or a saved Dataset (one table each) is an error."""
     from ..data.tables import is_saved_dataset, load_disk, load_hub, load_table, parse_hub_id, table_extension
 
     p = Path(path).expanduser()
     if is_saved_dataset(p):
         loaded = load_disk(p)
         if not isinstance(loaded, dict):
+            _no_split(p, split, "a saved Dataset (not a DatasetDict) is one table")
             return _native(loaded), str(p)
-        split = "train" if "train" in loaded else next(iter(loaded))
-        return _native(loaded[split]), f"{p} ({split})"
+        return _split_of(loaded, str(p), split)
     if not p.exists() and "/" in str(path) and not str(path).startswith((".", "/", "~")):
         hub_id, config = parse_hub_id(str(path))
-        frames = load_hub(hub_id, config=config)
-        split = "train" if "train" in frames else next(iter(frames))
-        return _native(frames[split]), f"{path} ({split})"
+        return _split_of(load_hub(hub_id, config=config), str(path), split)
+    _no_split(p, split, "a file is one table")
     try:
         return load_table(p).to_dict("records"), str(p)
     except DataError:
@@ -136,6 +175,14 @@ def _records(path: str | Path) -> tuple[list[dict], str]:
         if rows is None:
             raise
         return rows, str(p)
+
+
+def _no_split(path: Path, split: str | None, why: str) -> None:
+    from ..errors import ConfigError
+
+    if split is not None:
+        raise ConfigError(f"{path}: --split {split!r} does not apply: {why}; --split picks a split of a saved "
+                          "DatasetDict folder or a Hub id")
 
 
 def _native(df) -> list[dict]:
@@ -245,10 +292,11 @@ def _prm_solution(prompt, steps, labels, truth, pid, kind) -> Solution:
     return Solution(prompt, list(steps), list(labels), answer, correct, pid, kind)
 
 
-def load_prm800k(path: str | Path, neutral: str = "good", alternatives: bool = True) -> list[Solution]:
+def load_prm800k(path: str | Path, neutral: str = "good", alternatives: bool = True, *,
+                 split: str | None = None) -> list[Solution]:
     if neutral not in ("good", "bad"):
         raise DataError(f"neutral must be 'good' or 'bad', got {neutral!r}")
-    rows, where = _records(path)
+    rows, where = _records(path, split)
     out = []
     for i, row in enumerate(rows, 1):
         out.extend(prm800k_solutions(row, f"{where}: row {i}", neutral, alternatives))
@@ -273,9 +321,9 @@ def raw_lines(text: str) -> list[str]:
     return [line for line in split_final(text)[0].splitlines() if line.strip()]
 
 
-def load_gsm8k(path: str | Path) -> list[Solution]:
+def load_gsm8k(path: str | Path, *, split: str | None = None) -> list[Solution]:
     """GSM8K reference solutions (`question`, `answer`): every step right, answer after `####`."""
-    rows, where = _records(path)
+    rows, where = _records(path, split)
     out = []
     for i, row in enumerate(rows, 1):
         q, a = _get(row, "question", f"{where}: row {i}"), _get(row, "answer", f"{where}: row {i}")
@@ -291,9 +339,10 @@ def load_gsm8k(path: str | Path) -> list[Solution]:
 MODEL_COLUMNS = ("6b_finetuning", "6b_verification", "175b_finetuning", "175b_verification")
 
 
-def load_gsm8k_model_solutions(path: str | Path, models: tuple[str, ...] = MODEL_COLUMNS) -> list[Solution]:
+def load_gsm8k_model_solutions(path: str | Path, models: tuple[str, ...] = MODEL_COLUMNS, *,
+                               split: str | None = None) -> list[Solution]:
     """Cobbe et al. (2021) samples: one Solution per (question, model), outcome label `is_correct`, no step labels."""
-    rows, where = _records(path)
+    rows, where = _records(path, split)
     out = []
     for i, row in enumerate(rows, 1):
         w = f"{where}: row {i}"
@@ -309,28 +358,37 @@ def load_gsm8k_model_solutions(path: str | Path, models: tuple[str, ...] = MODEL
     return out
 
 
-def load_stepwise(path: str | Path) -> list[Solution]:
-    """A file in TRL's stepwise format (`prompt`, `completions`, optional `labels`, `correct`, `problem_id`)."""
-    rows, where = _records(path)
+def load_stepwise(path: str | Path, *, split: str | None = None, columns: StepColumns | None = None) -> list[Solution]:
+    """A file in TRL's stepwise format (`prompt`, `completions`, optional `labels`, `correct`, `problem_id`);
+    `columns` maps the table's own names for the first three."""
+    rows, where = _records(path, split)
+    if columns is not None and columns.given():
+        rows = map_step_columns(rows, columns, where)
     return [Solution.from_trl(r, f"{where}: row {i}") for i, r in enumerate(rows, 1)]
 
 
-def load_solutions(path: str | Path, fmt: str = "auto") -> list[Solution]:
-    """Dispatch on `fmt` (prm800k | gsm8k | gsm8k-samples | trl), or guess it from the first row's columns."""
+def load_solutions(path: str | Path, fmt: str = "auto", *, split: str | None = None,
+                   columns: StepColumns | None = None) -> list[Solution]:
+    """Dispatch on `fmt` (prm800k | gsm8k | gsm8k-samples | trl), or guess it from the first row's columns; mapped
+    `columns` mean the stepwise format. `split` picks a saved DatasetDict's or a Hub id's split."""
+    if columns is not None and columns.given():
+        return load_stepwise(path, split=split, columns=columns)
     if fmt == "auto":
-        rows, where = _records(path)
+        rows, where = _records(path, split)
         first = rows[0]
         fmt = ("prm800k" if "label" in first and "question" in first else
                "gsm8k-samples" if any(m in first for m in MODEL_COLUMNS) else
                "gsm8k" if "answer" in first and "question" in first else
                "trl" if "completions" in first else None)
         if fmt is None:
-            raise DataError(f"{where}: missing column 'completions' (or PRM800K / GSM8K columns)")
+            raise DataError(f"{where}: missing column 'completions' (or PRM800K / GSM8K columns); found columns: "
+                            f"{', '.join(map(str, first))[:300] or '(none)'}; map yours with "
+                            f"{' / '.join(STEP_OPTIONS.values())}")
     loaders = {"prm800k": load_prm800k, "gsm8k": load_gsm8k, "gsm8k-samples": load_gsm8k_model_solutions,
                "trl": load_stepwise}
     if fmt not in loaders:
         raise DataError(f"unknown format {fmt!r}; expected one of {', '.join(loaders)}")
-    return loaders[fmt](path)
+    return loaders[fmt](path, split=split)
 
 
 def write_trl_jsonl(solutions: list[Solution], path: str | Path) -> int:
