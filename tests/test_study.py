@@ -59,7 +59,8 @@ def test_init_from_items_file_then_invite(tmp_path):
      "bogus: unknown key"),
     ('{"id": "a", "question": "q", "answers": ["x", "y"], "correct": 0, "protocol": "debate", "turns": [{"text": "t"}]}',
      "turns.0.speaker"),
-    ("not json", "not JSON"),
+    ("not json", "malformed JSON line"),
+    ("[1, 2]", "expected a JSON object"),
 ])
 def test_bad_items_file_is_one_line_naming_line_and_field(tmp_path, line, needle):
     f = tmp_path / "items.jsonl"

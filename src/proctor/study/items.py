@@ -108,23 +108,11 @@ def from_import(row: ImportedItem) -> dict:
 
 def load_import(path: Path) -> list[dict]:
     """Items from a JSONL file; a bad line is a DataError naming the file, line and field."""
+    from ..data.tables import iter_jsonl
+
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise DataError(f"{path}: not UTF-8 text") from None
     items, seen = [], set()
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise DataError(f"{path}:{n}: not JSON ({e.msg})") from None
-        if not isinstance(data, dict):
-            raise DataError(f"{path}:{n}: expected a JSON object")
+    for n, data in iter_jsonl(path):
         try:
             row = ImportedItem.model_validate(data)
         except ValidationError as e:
