@@ -17,43 +17,11 @@ from proctor.report.plots import bar_with_ci
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SAMPLE_TEXT = '<script>window.__pwned = 1; document.title = "pwned"</script>'
 CELL_TEXT = '<img src=x onerror="window.__pwned=2">'
 TITLE = "Proctor browser check: W2S <SST-2>"
 # a debater's turn: a verified quote that carries a script, and an unverified one
 QUOTED = 'A says [VERIFIED: "<script>window.__pwned = 3</script>"] but [UNVERIFIED: "the sky is green"].'
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI=true: CI must provide it, e.g. apt-get install -y chromium)")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        _unavailable(f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright (python) is not installed: pip install -e '.[dev]'")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def _report(tmp_path: Path) -> Path:
