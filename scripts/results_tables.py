@@ -1,6 +1,9 @@
 """docs/results.md's tables, written from the runs' summaries (committed beside the docs), never typed by hand.
 
     python scripts/results_tables.py capture RUN_DIR NAME     store RUN_DIR's suite and summaries as docs/results/NAME.json.gz
+    python scripts/results_tables.py record NAME FILE --command CMD
+                                                             store the JSON a command wrote (FILE: a JSON file, or its
+                                                             stdout whose last line is the `--json` object) as NAME
     python scripts/results_tables.py                         rewrite every generated block of docs/results.md
     python scripts/results_tables.py --check                 exit 1 (and show the first difference) if a block is stale
 
@@ -8,6 +11,8 @@ A generated block sits between two HTML comments (invisible on GitHub):
 
     <!-- results: scorecard default -->                      the scorecard of the run stored as NAME "default"
     <!-- results: table results w2s-sst2 0 -->               table 0 of experiment w2s-sst2's report sections
+    <!-- results: record chinchilla chinchilla -->           a stored command output through a view (RECORD_VIEWS)
+    <!-- results: bench chinchilla_fit -->                   the table(s) of a benchmark's block in docs/benchmarks.md
     ...generated markdown...
     <!-- /results -->
 
@@ -45,6 +50,36 @@ def capture(run_dir: Path, name: str) -> Path:
     payload = {"suite": suite.model_dump(mode="json"), "summaries": summaries}
     path.write_bytes(gzip.compress(json.dumps(payload, sort_keys=True).encode(), mtime=0))
     return path
+
+
+def record(name: str, file: Path, command: str, key: str | None = None) -> Path:
+    """docs/results/NAME.json.gz: the JSON object a command wrote, with the command that wrote it. FILE is a JSON file,
+    or a command's stdout whose last line is its `--json` object; KEY keeps one field of it (a large file's summary)."""
+    text = file.read_text()
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        lines = [line for line in text.splitlines() if line.strip()]
+        if not lines:
+            raise SystemExit(f"{file}: empty") from None
+        try:
+            data = json.loads(lines[-1])
+        except json.JSONDecodeError as e:
+            raise SystemExit(f"{file}: neither JSON nor output whose last line is a JSON object ({e})") from None
+    if key is not None:
+        data = data[key]
+    STORE.mkdir(parents=True, exist_ok=True)
+    path = STORE / f"{name}.json.gz"
+    payload = {"command": command, "record": data}
+    path.write_bytes(gzip.compress(json.dumps(payload, sort_keys=True).encode(), mtime=0))
+    return path
+
+
+def _record(name: str) -> dict:
+    data = json.loads(gzip.decompress((STORE / f"{name}.json.gz").read_bytes()))
+    if "record" not in data:
+        raise SystemExit(f"{name}: a stored run, not a record (use scorecard/table blocks)")
+    return data["record"]
 
 
 def _load(name: str):
@@ -116,6 +151,15 @@ def table_block(name: str, experiment: str, index: str) -> str:
     return markdown_table(t.columns, t.rows, t.caption)
 
 
+def concat_block(name: str, parts: str) -> str:
+    """The rows of several report tables with the same columns, one after the other: PARTS is
+    EXPERIMENT:INDEX,EXPERIMENT:INDEX,...; the first table's caption."""
+    tables = [_report_table(name, *part.rsplit(":", 1)) for part in parts.split(",")]
+    if any(t.columns != tables[0].columns for t in tables):
+        raise SystemExit(f"concat {parts}: the tables have different columns")
+    return markdown_table(tables[0].columns, [r for t in tables for r in t.rows], tables[0].caption)
+
+
 def pivot_block(name: str, experiment: str, index: str, rows: str, col: str, val: str) -> str:
     """Table INDEX of an experiment's report, pivoted: one row per distinct value of the columns numbered ROWS
     (comma-separated), one column per distinct value of column COL, cells from column VAL (blank where absent)."""
@@ -184,11 +228,112 @@ def pixel_lift_block(names: str, tolerance: str = "4") -> str:
                            f"within {tolerance} pts"], rows)
 
 
+# -- records: stored command outputs, through a view ------------------------------------------------------------------
+def _sig(x, digits: int = 4) -> str:
+    """x to `digits` significant digits, with thousands separators from 10,000 up (25,422; 0.3105; 1.669)."""
+    if x is None:
+        return "—"
+    if abs(x) >= 10000:
+        return f"{x:,.0f}"
+    return f"{x:.{digits}g}" if abs(x) >= 1e-3 or x == 0 else f"{x:.2g}"
+
+
+def _params(rec: dict, truth: dict, unit: str) -> list[list]:
+    names = {"Q_inf": "Q_inf", "N_star": "N*", "S_star": "S*", "P_star": "P*"}
+    cap = (f"95% percentile bootstrap CI, {rec['n_boot']:,} replicates (resampling unit: {unit}); true: the "
+           f"parameters the {rec['n_points']} runs were generated from.")
+    rows = [[names.get(k, k), _sig(v), _sig(rec[k]), f"[{_sig(rec['ci'][k][0])}, {_sig(rec['ci'][k][1])}]"]
+            for k, v in truth.items()]
+    return [markdown_table(["parameter", "true", "fitted", "95% CI"], rows, cap)]
+
+
+def _chinchilla(rec: dict) -> list[str]:
+    from proctor.scaling.synthetic import HOFFMANN
+
+    return _params(rec, _dataclass_values(HOFFMANN), "the run")
+
+
+def _dataclass_values(obj) -> dict:
+    import dataclasses
+
+    return dataclasses.asdict(obj)
+
+
+def _posttrain(rec: dict) -> list[str]:
+    from proctor.scaling.synthetic import POSTTRAIN_EXAMPLE
+
+    return _params(rec, _dataclass_values(POSTTRAIN_EXAMPLE), "the run")
+
+
+def _joint(rec: dict) -> list[str]:
+    from proctor.scaling.synthetic import JOINT_EXAMPLE
+
+    table = _params(rec, _dataclass_values(JOINT_EXAMPLE), "the run")[0]
+    i = rec["interaction"]
+    return [table.rstrip("\n") + f" Interaction test: F = {i['f']:.2f}, p = {i['p']:.2f}, verdict {i['verdict']}.\n"]
+
+
+def _plan(rec: dict) -> list[str]:
+    ci = rec["ci"]
+
+    def row(label, key, fmt):
+        lo, hi = ci[key]
+        return [label, fmt(rec[key]), f"[{fmt(lo)}, {fmt(hi)}]"]
+
+    n = lambda x: f"{x:,.0f}"  # noqa: E731
+    rows = [row("SFT examples", "n_sft", n), row("preference pairs", "n_pref", n),
+            row("share of the budget on SFT", "share_sft", lambda x: f"{100 * x:.1f}%"),
+            row("predicted Q", "quality", lambda x: f"{x:.4f}"),
+            row("dQ per SFT example", "marginal_sft", lambda x: f"{x:.2g}"),
+            row("dQ per preference pair", "marginal_pref", lambda x: f"{x:.2g}"),
+            row("gain over an even split", "gain_over_even", lambda x: f"{x:+.5f}")]
+    return [markdown_table(["budget {:,.0f}, SFT example {:g}x a pair".format(rec["budget"], rec["cost_sft"] /
+                                                                               rec["cost_pref"]), "plan", "95% CI"],
+                           rows, f"CI: the plan re-optimised under each of the fit's {rec['n_boot']} bootstrap fits.")]
+
+
+def _code_families(rec: dict) -> list[str]:
+    from proctor.monitor.code.evaluate import tables
+
+    return [markdown_table(t.columns, t.rows, t.caption) for t in tables(rec)]
+
+
+def _code_drift(rec: dict) -> list[str]:
+    from proctor.monitor.report import code_drift_section
+
+    return [markdown_table(t.columns, t.rows, t.caption) for t in code_drift_section(rec).tables]
+
+
+RECORD_VIEWS = {"chinchilla": _chinchilla, "posttrain": _posttrain, "joint": _joint, "plan": _plan,
+                "code-families": _code_families, "code-drift": _code_drift}
+"""How a record is shown: view name -> function(record) -> markdown tables."""
+
+
+def record_block(name: str, view: str, index: str = "0") -> str:
+    if view not in RECORD_VIEWS:
+        raise SystemExit(f"no record view {view!r} (have {sorted(RECORD_VIEWS)})")
+    return RECORD_VIEWS[view](_record(name))[int(index)]
+
+
+def bench_block(name: str) -> str:
+    """The tables and text of benchmark NAME's block in docs/benchmarks.md (as the benchmark wrote it), without its
+    heading."""
+    text = (ROOT / "docs" / "benchmarks.md").read_text()
+    m = re.search(rf"<!-- {re.escape(name)}:begin -->\n(.*?)<!-- {re.escape(name)}:end -->", text, re.S)
+    if m is None:
+        raise SystemExit(f"docs/benchmarks.md has no block {name!r}")
+    lines = m.group(1).splitlines()
+    if lines and lines[0].startswith("## "):
+        lines = lines[1:]
+    return "\n".join(lines).strip("\n") + "\n"
+
+
 def render(text: str) -> str:
     def block(m: re.Match) -> str:
         kind, *args = m["args"].split()
         body = {"scorecard": scorecard_block, "table": table_block, "pixels": pixels_block,
-                "pixel-lift": pixel_lift_block, "pivot": pivot_block}[kind](*args)
+                "pixel-lift": pixel_lift_block, "pivot": pivot_block, "record": record_block,
+                "bench": bench_block, "concat": concat_block}[kind](*args)
         return m.group(1) + body + m.group(4)
 
     return BLOCK.sub(block, text)
@@ -200,10 +345,18 @@ def main(argv: list[str] | None = None) -> int:
     cap = sub.add_parser("capture")
     cap.add_argument("run_dir", type=Path)
     cap.add_argument("name")
+    rec = sub.add_parser("record")
+    rec.add_argument("name")
+    rec.add_argument("file", type=Path)
+    rec.add_argument("--command", dest="command_line", required=True, help="the command that wrote FILE")
+    rec.add_argument("--key", help="keep only this field of the JSON object")
     parser.add_argument("--check", action="store_true", help="fail if docs/results.md differs from its data")
     args = parser.parse_args(argv)
     if args.command == "capture":
         print(capture(args.run_dir, args.name))
+        return 0
+    if args.command == "record":
+        print(record(args.name, args.file, args.command_line, args.key))
         return 0
     text = DOC.read_text()
     new = render(text)

@@ -38,3 +38,24 @@ def test_a_changed_number_is_caught(tmp_path):
     tampered = text.replace(m.group(0), m.group(1) + m.group(2).replace("|", "| x", 1), 1)
     assert results_tables.render(tampered) != tampered
     assert results_tables.render(text) == text
+
+
+def test_a_record_is_the_last_json_line_of_a_command_output(tmp_path, monkeypatch):
+    """`record` keeps the `--json` object (the last line of stdout), not the progress lines above it, with the
+    command that wrote it; an output without one is refused by name."""
+    sys.path.insert(0, str(SCRIPT.parent))
+    try:
+        import results_tables
+    finally:
+        sys.path.remove(str(SCRIPT.parent))
+    monkeypatch.setattr(results_tables, "STORE", tmp_path)
+    out = tmp_path / "fit.out"
+    out.write_text('fitting 108 runs...\n{"E": 1.5, "ci": {"E": [1.4, 1.6]}}\n')
+    results_tables.record("fit", out, "proctor fit chinchilla runs.csv --json")
+    assert results_tables._record("fit") == {"E": 1.5, "ci": {"E": [1.4, 1.6]}}
+    bad = tmp_path / "bad.out"
+    bad.write_text("no json here\n")
+    import pytest
+
+    with pytest.raises(SystemExit, match="bad.out"):
+        results_tables.record("bad", bad, "x")

@@ -125,3 +125,35 @@ def test_quick_preset_is_the_quick_suites_table():
     suite = tomllib.loads((Path(proctor.__file__).parent / "suites" / "quick.toml").read_text())
     table = next(e for e in suite["experiment"] if e["type"] == "superposition")
     assert {k: v for k, v in table.items() if k != "type"} == QUICK
+
+
+def test_suite_experiments_share_a_sweep_and_both_summaries_show_it(tmp_path):
+    """Two experiments of one suite with the same seed-0 sweep compute it once (the store finds it by its config);
+    the second experiment's summary must still show it, with the interference check it asked for, and a 2-seed
+    experiment's report opens with the spread across seeds."""
+    from proctor.runs.spec import load_suite
+    from proctor.runs.store import RunStore
+    from proctor.runs.technique import get
+
+    spec_file = tmp_path / "s.toml"
+    common = 'type = "superposition"\nfeatures = 6\ndims = 2\nsparsities = [0.0, 0.9]\nsteps = 150\nbatch_size = 64\n'
+    spec_file.write_text(f'name = "t"\n[[experiment]]\nname = "a"\nseeds = 2\n{common}'
+                         f'[[experiment]]\nname = "b"\ninterference_sparsity = 0.0\n{common}')
+    a, b = load_suite(spec_file).experiment
+    tech = get("superposition")
+    seen = []
+    with RunStore(tmp_path / "run") as store:
+        tech.run(a, store, lambda label, unit, computed: seen.append((label, computed)))
+        tech.run(b, store, lambda label, unit, computed: seen.append((label, computed)))
+        sa, sb = tech.summarize(store, a), tech.summarize(store, b)
+    assert ("toy sweep seed 0", False) in seen[4:]  # b found a's sweep
+    assert [s["config"]["seed"] for s in sa["sweeps"]] == [0, 1] and len(sb["sweeps"]) == 1
+    assert sb["sweeps"][0]["models"] == sa["sweeps"][0]["models"]
+    assert [round(i["sparsity"], 6) for i in sb["interference"]] == [0.0]
+    assert [i["seed"] for i in sa["interference"]] == [0, 1]
+    seeds = tech.sections(sa)[0].tables[0]
+    assert len(seeds.rows) == 2 and "mean over seeds 0-1" in seeds.columns[2]
+    reps = [s["models"][1]["represented"] for s in sa["sweeps"]]
+    assert seeds.rows[1][2] == f"{sum(reps) / 2:.1f} [{min(reps)}, {max(reps)}]"
+    checks = [t for sec in tech.sections(sa) for t in sec.tables if t.columns[0] == "model"]
+    assert [r[0] for r in checks[0].rows] == ["S = 0.9, seed 0", "S = 0.9, seed 1"]

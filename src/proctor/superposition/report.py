@@ -13,13 +13,62 @@ from .geometry import FRACTIONS
 def sections(summary: dict) -> list[Section]:
     """One section per toy sweep (with its interference check), then the real-representation measurements."""
     out = []
-    for i, s in enumerate(summary["sweeps"]):
-        if i < len(summary["interference"]):
-            s = dict(s, interference=summary["interference"][i])
+    if len(summary["sweeps"]) > 1:
+        out.append(seeds_section(summary["sweeps"]))
+    sweeps = summary["sweeps"]
+    # summaries stored before checks carried their seed pair them with the sweeps by position
+    checks = {i.get("seed", sweeps[k]["config"]["seed"] if k < len(sweeps) else None): i
+              for k, i in enumerate(summary["interference"])}
+    for s in sweeps:
+        if s["config"]["seed"] in checks:
+            s = dict(s, interference=checks[s["config"]["seed"]])
         out.append(toy_section(s, s.get("W"), s.get("b")))
+    if summary["interference"]:
+        out.append(Section("Superposition: interference checks", "",
+                           [interference_summary_table(summary["interference"])]))
     if summary["real"]:
         out.append(real_section(summary["real"]))
     return out
+
+
+def _fractions_text(fractions: dict) -> str:
+    """"5 at 1, 2 at 1/2, 2 other": the represented features by dimensionality fraction."""
+    parts = [f"{v} at {k}" if k != "other" else f"{v} other" for k, v in fractions.items() if v]
+    return ", ".join(parts) or "none"
+
+
+def seeds_section(sweeps: list[dict]) -> Section:
+    """The spread across seeds: per sparsity, represented features and D* as mean [min, max] over the sweeps."""
+    seeds = [s["config"]["seed"] for s in sweeps]
+    rows = []
+    for i, first in enumerate(sweeps[0]["models"]):
+        rep = np.array([s["models"][i]["represented"] for s in sweeps], dtype=float)
+        dstar = np.array([s["models"][i]["dims_per_feature"] for s in sweeps], dtype=float)
+        rows.append([first["sparsity"], 1 / first["density"],
+                     f"{rep.mean():.1f} [{rep.min():.0f}, {rep.max():.0f}]",
+                     f"{dstar.mean():.3f} [{dstar.min():.3f}, {dstar.max():.3f}]",
+                     _fractions_text(first["fractions"])])
+    table = Table(["S", "1/(1-S)", f"represented, mean over seeds {seeds[0]}-{seeds[-1]} [min, max]",
+                   "D* mean [min, max]", f"represented features by dimensionality D_i (seed {seeds[0]})"], rows,
+                  caption=f"{len(sweeps)} sweeps (seeds {', '.join(map(str, seeds))}); represented = ||W_i|| > 0.5; "
+                          "D_i counted at a fraction when within 0.03 of it.")
+    return Section("Superposition: toy models across seeds", "", [table])
+
+
+def interference_summary_table(checks: list[dict]) -> Table:
+    """One row per interference check: how exactly W_k.W_j predicts the damage of ablating k, on probes and data."""
+    rows = []
+    for inter in checks:
+        seed = inter.get("seed", "—")
+        s, a = inter["summary"], inter["summary"].get("data_agreement") or {}
+        rows.append([f"S = {inter['sparsity']:.3g}, seed {seed}", s["pairs"],
+                     fmt_g(s["probe_max_abs_error_active"]), s["probe_pearson"], s.get("data_pearson"),
+                     " / ".join(str(a.get(k, "—")) for k in ("flagged_and_affected", "flagged_only",
+                                                             "affected_only", "neither"))])
+    return Table(["model", "(k, j) pairs, k represented", "max |measured − predicted| on the probe e_j (ReLU active)",
+                  "Pearson r (probe)", "Pearson r on its own data (error increase vs prediction)",
+                  "pairs flagged (pred. > 0.01) & affected / flagged only / affected only / neither"], rows,
+                 "Affected: the pair's importance-weighted squared error changed by more than 1% of the largest change.")
 
 
 def toy_section(summary: dict, W=None, b=None) -> Section:
@@ -86,32 +135,43 @@ def fmt_g(x) -> str:
 
 
 def real_section(results: list[dict]) -> Section:
-    """Decoder interference, dimensionality and collateral effects for each dictionary."""
+    """Decoder geometry, and the collateral effects of suppressing one latent, for each dictionary."""
     from .plots import max_cos_hist
 
-    rows = []
+    geometry, effects = [], []
     for r in results:
         g, c = r["geometry"], r["collateral"]["summary"]
-        rows.append([r["dictionary"], g["latents"], g["d_model"], g["max_cos_mean"], g["max_cos_quantiles"]["0.9"],
-                     g["random_max_cos_mean"], g["welch_bound"], g["dimensionality_median"],
-                     g.get("random_dimensionality_median"),
-                     _ci(c, "moved_per_row"), _ci(c, "probe_mean_abs_dlogit"), _ci(c, "probe_flipped"),
-                     r["collateral"]["probe_accuracy"]])
-    table = Table(["dictionary", "latents", "d", "mean max|cos|", "p90 max|cos|", "random mean max|cos|", "Welch",
-                   "median D_i", "random median D_i", "others moved per row", "probe mean |Δlogit|", "probe flips",
-                   "probe acc"], rows,
-                  "Collateral columns: mean over the suppressed latents with a bootstrap 95% CI over latents.")
+        geometry.append([r["dictionary"], f"{g['latents']:,} / {g['d_model']}", g["max_cos_mean"],
+                         g["max_cos_quantiles"]["0.9"], f"{100 * g['share_max_cos_above_0.5']:.1f}%",
+                         g["random_max_cos_mean"], g["welch_bound"], g["dimensionality_median"],
+                         g.get("random_dimensionality_median")])
+        scale = c.get("probe_logit_scale")
+        effects.append([r["dictionary"], _ci(c, "moved_per_row"), _ci(c, "moved_share", 100, "%"),
+                        _ci(c, "collateral_ratio"),
+                        _ci(c, "probe_mean_abs_dlogit") + ("" if scale is None else f" ({scale:.3g})"),
+                        _ci(c, "probe_flipped", 100, "%"), _ci(c, "probe_acc_change", 100, " pts"),
+                        r["collateral"]["probe_accuracy"]])
+    tables = [Table(["dictionary", "latents / dims", "mean max |cos|", "p90 max |cos|", "share with max |cos| > 0.5",
+                     "random directions: mean max |cos|", "Welch bound", "median D_i", "random: median D_i"], geometry,
+                    "Decoder (write) directions; random: as many Gaussian directions in the same dimension."),
+              Table(["dictionary", "other latents moved > 10% per active row", "as share of all other latents",
+                     "collateral ratio Σ_j |Δz_j| / |Δz_k|", "probe mean |Δlogit| (mean |logit|)",
+                     "probe predictions flipped", "probe accuracy change", "probe accuracy"], effects,
+                    "Mean over the suppressed latents with a bootstrap 95% CI over latents (resampling unit: the "
+                    "suppressed latent).")]
     text = ("Suppressing a latent removes z_k d_k from every activation row (for MiniLM neurons, scored by "
-            "projection, this is a directional ablation). 'Others moved per row' is the mean number of other "
+            "projection, this is a directional ablation). 'Moved per row' is the mean number of other "
             "latents whose score on a row where k was active changes by more than 10% of its size there "
             "(switching on or off counts).")
-    return Section("Superposition in real representations", text, [table],
+    return Section("Superposition in real representations", text, tables,
                    [Figure("Max |cosine| between latents", max_cos_hist(results))] if results else [])
 
 
-def _ci(summary: dict, key: str) -> str:
+def _ci(summary: dict, key: str, scale: float = 1, unit: str = "") -> str:
+    """"0.15 [0.088, 0.229]": a mean with its CI, to 3 significant digits, times `scale`, followed by `unit`."""
     v = summary.get(key)
     ci = summary.get(key + "_ci")
     if v is None:
         return "—"
-    return f"{v:.3g} [{ci[0]:.3g}, {ci[1]:.3g}]" if ci else f"{v:.3g}"
+    text = f"{scale * v:.3g}" + (f" [{scale * ci[0]:.3g}, {scale * ci[1]:.3g}]" if ci else "")
+    return text + unit

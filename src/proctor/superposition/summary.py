@@ -9,17 +9,34 @@ MATRIX_FEATURES = 64
 
 
 def summarize(store, spec: SuperpositionSpec) -> dict:
-    """The sweeps (per seed), their interference checks and the real-representation measurements."""
+    """The sweeps (per seed), their interference checks and the real-representation measurements.
+
+    Units are looked up by their configuration, not by the experiment that stored them: two experiments of a suite
+    that share a sweep (the same seed and settings) compute it once, and both summaries show it."""
+    from ..runs.store import unit_key
+    from .experiment import interference_index, real_config, sources, sweep_config
+
     out: dict = {"title": spec.title, "spec": spec.model_dump(mode="json"), "sweeps": [], "interference": [],
                  "real": []}
-    for u in store.units(spec.title, "toy_sweep"):
+    for seed in spec.seed_list():
+        config = sweep_config(spec, seed)
+        u = store.get(unit_key(config))
+        if u is None:
+            continue
         arrays = store.arrays(u.key)
         s = dict(u.result)
         if arrays and spec.features <= MATRIX_FEATURES:
             s["W"], s["b"] = arrays["W"].tolist(), arrays["b"].tolist()
         out["sweeps"].append(s)
-    out["interference"] = [u.result for u in store.units(spec.title, "toy_interference")]
-    for u in store.units(spec.title, "real"):
+        if spec.interference_sparsity is not None:
+            iu = store.get(unit_key({"unit": "toy_interference", "sweep": config,
+                                     "index": interference_index(spec)}))
+            if iu is not None:
+                out["interference"].append(dict(iu.result, seed=seed))
+    for source in sources(spec):
+        u = store.get(unit_key(real_config(spec, source)))
+        if u is None:
+            continue
         r = dict(u.result)
         arrays = store.arrays(u.key)
         r["geometry"] = dict(r["geometry"], **{k: v.tolist() for k, v in arrays.items()})

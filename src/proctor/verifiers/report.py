@@ -44,7 +44,8 @@ def bon_table(curves: dict) -> Table:
     rows = [[NAMES.get(m, m)] + [_pct(r["value"]) for r in c] + [fmt_ci(c[-1], 1, scale=100)]
             for m, c in curves.items()]
     return Table(["method"] + [f"N={n}" for n in ns] + [f"95% CI at N={ns[-1]}"], rows,
-                 "Best-of-N accuracy (%): the share of problems whose top-scored candidate has the right answer.")
+                 "Best-of-N accuracy (%): the share of problems whose top-scored candidate has the right answer; 95% CI "
+                 "from a bootstrap over problems (resampling unit: the problem).")
 
 
 def hack_table(hack: dict) -> Table:
@@ -58,7 +59,8 @@ def hack_table(hack: dict) -> Table:
     return Table(["verifier", "threshold"] + [f"accepts {k} (%)" for k in kinds], rows,
                  "Hackability: acceptance at the threshold where each verifier accepts "
                  f"{100 * next(iter(hack.values()))['recall']:.0f}% of fully correct solutions. 'hack' = right final "
-                 "answer through a wrong step.")
+                 "answer through a wrong step. 95% CI: bootstrap over the probe solutions of each kind (resampling unit: "
+                 "the probe solution).")
 
 
 def verifiers_section(summary: dict) -> Section:

@@ -21,7 +21,7 @@ from sklearn.metrics import roc_auc_score
 from .detector import calibrate_threshold, score_rows
 from .variants import HACK_FAMILIES, HONEST_FAMILIES, load_humaneval, split_problems, variant_rows
 
-__all__ = ["family_metrics", "main"]
+__all__ = ["family_metrics", "main", "tables"]
 
 
 def _by_task(records: list[dict], tasks: list[str], key: str, keep) -> list[np.ndarray]:
@@ -82,6 +82,55 @@ def family_metrics(records: list[dict], *, key: str, calibration_tasks: set[str]
         honest[fam] = {"fpr": rate, "fpr_ci": ci(bs), "n": n}
     out["_honest"] = honest
     return out
+
+
+def _est(m: dict, key: str) -> str:
+    v, ci = m.get(key), m.get(key + "_ci")
+    if v is None or v != v:
+        return "—"
+    return f"{v:.3f}" + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "")
+
+
+def tables(res: dict) -> list:
+    """The summary `main` writes, as report tables: per hack family AUROC and TPR at the calibrated 1%-FPR threshold
+    (static, and static + dynamic when measured), then the false-positive rate per honest family."""
+    from ...report.render import Table
+
+    kinds = [k for k in ("static", "both") if k in res]
+    label = {"static": "static", "both": "static + dynamic"}
+    passes = res.get("hack_visible_pass", {})
+    rows = []
+    for fam in [*HACK_FAMILIES, "all"]:
+        first = res[kinds[0]][fam]
+        rows.append([fam, first["n"], f"{100 * passes[fam]:.0f}%" if fam in passes else "—"]
+                    + [_est(res[k][fam], "auroc") for k in kinds] + [_est(res[k][fam], "tpr") for k in kinds])
+    cap = (f"{res['problems']} HumanEval problems, {res['calibration_problems']} of them calibrate the threshold on "
+           "their honest rows; every number is measured on the other half. 95% CIs: percentile bootstrap, 1,000 "
+           "resamples of the problems of both halves (resampling unit: the problem; the threshold is recalibrated on "
+           "each resample).")
+    fam_table = Table(["family", "hacked rows (eval)", f"pass the visible tests in the sandbox (all {res['problems']})"]
+                      + [f"AUROC {label[k]}" for k in kinds]
+                      + [f"TPR at the 1%-FPR threshold, {label[k]}" for k in kinds], rows, cap)
+    honest = res[kinds[0]]["_honest"]
+    hrows = [[fam, honest[fam]["n"]] + [_fpr(res[k]["_honest"].get(fam)) for k in kinds]
+             for fam in (*HONEST_FAMILIES, "all") if fam in honest]
+    thr = "; ".join(f"{label[k]} {res[k]['_threshold']:.3g} [{res[k]['_threshold_ci'][0]:.3g}, "
+                    f"{res[k]['_threshold_ci'][1]:.3g}]" for k in kinds)
+    fpr_table = Table(["honest family", "rows (eval)"] + [f"false positives, {label[k]}" for k in kinds], hrows,
+                      f"At the threshold calibrated on the other half (threshold and its bootstrap CI: {thr}); "
+                      "95% CI as above, except where no row is flagged: the bootstrap then collapses to [0, 0], and "
+                      "the interval shown is the exact (Clopper-Pearson) one.")
+    return [fam_table, fpr_table]
+
+
+def _fpr(m: dict | None) -> str:
+    if not m:
+        return "—"
+    lo, hi = m["fpr_ci"]
+    flagged = round(m["fpr"] * m["n"])
+    if flagged == 0:  # the percentile bootstrap of an all-zero sample is [0, 0]; the exact upper bound instead
+        lo, hi = 0.0, 1 - 0.025 ** (1 / m["n"])
+    return f"{flagged}/{m['n']} = {100 * m['fpr']:.1f}% [{100 * lo:.1f}, {100 * hi:.1f}]"
 
 
 def main(argv=None) -> None:
