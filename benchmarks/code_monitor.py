@@ -92,7 +92,7 @@ def main() -> None:
            "ratio_to_python_start": dyn_rps / start_rps, "dynamic_failed_runs": failed,
            "static_rows": len(static_rows), "dynamic_rows": len(dyn_rows), "quick": a.quick,
            "load_average_1min": os.getloadavg()[0]}
-    record("code_monitor", f"""## Code monitor (`benchmarks/code_monitor.py{' --quick' if a.quick else ''}`)
+    record("code_monitor" + ("_quick" if a.quick else ""), f"""## Code monitor (`benchmarks/code_monitor.py{' --quick' if a.quick else ''}`)
 
 | what | rows/s | rows |
 |---|---:|---:|

@@ -96,7 +96,7 @@ def main() -> None:
               "meets_goal": meets, "device": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
               "debates": n, "rounds": a.rounds, "quick": a.quick}
     if not a.no_record:
-        record("debate_throughput", f"""## Debate throughput{' (--quick)' if a.quick else ''}
+        record("debate_throughput" + ("_quick" if a.quick else ""), f"""## Debate throughput{' (--quick)' if a.quick else ''}
 
 {n} debates (R={a.rounds}: {calls_per_debate} calls each, {sent} requests) through inspect-ai's `openai-api` provider to
 a local OpenAI-compatible server answering after {lat:g} s; connection limit C = {c}.

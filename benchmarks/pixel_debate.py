@@ -110,7 +110,7 @@ def main() -> None:
     lines += ["", f"Goal: {result['goal']}: **{'met' if result['meets_goal'] else 'not met'}** "
                   f"({mcts['projected_full_eval_s'] / 60:.1f} min projected)."]
     if not args.no_record:
-        record("pixel_debate", "\n".join(lines))
+        record("pixel_debate" + ("_quick" if args.quick else ""), "\n".join(lines))
     emit(result)
 
 

@@ -221,7 +221,7 @@ def main() -> None:
               "; ".join(f"{tuple(SHAPES[i])}: matmul {v['encoder_matmul_bf16_s'] * 1e3:.1f} ms, copy "
                         f"{v['copy_bandwidth_gb_s']:.1f} GB/s" for i, v in floors.items()) + ".",
               f"Goal ({'GPU' if gpu else 'CPU'}): {goal}: {'met' if meets else 'NOT met'}."]
-    record("sae_vs_sparsify", "\n".join(lines))
+    record("sae_vs_sparsify" + ("_quick" if args.quick else ""), "\n".join(lines))
     emit({"benchmark": "sae_vs_sparsify", "proctor": head["proctor"], "reference": head["sparsify"],
           "ratio": head["ratio"], "goal": goal, "meets_goal": meets, "device": dev, "rows": rows,
           "floors": {str(SHAPES[i]): v for i, v in floors.items()}, "steps": steps, "quick": args.quick})

@@ -304,8 +304,22 @@ def _code_drift(rec: dict) -> list[str]:
     return [markdown_table(t.columns, t.rows, t.caption) for t in code_drift_section(rec).tables]
 
 
+def _tax_interpolate(rec: dict) -> list[str]:
+    pts = rec["points"]
+    n = len(pts) - 1
+    head = ["lam"] + [f"{p['lam']:g}" + (" (base)" if i == 0 else " (tuned)" if i == n else "")
+                      for i, p in enumerate(pts)]
+    rows = [[f"capability: {rec['capability']}"] + [f"{p['capability']:.3f}" for p in pts],
+            [f"alignment: {rec['alignment']}"] + [f"{p['alignment']:.3f}" for p in pts]]
+    return [markdown_table(head, rows, f"Weights (1 - lam) {rec['base']} + lam {rec['tuned']}. Pareto frontier: lam = "
+                                       f"{', '.join(f'{x:g}' for x in sorted(rec['frontier_lams']))}; its bend "
+                                       f"{rec['area']:.2f} [{rec['ci'][0]:.2f}, {rec['ci'][1]:.2f}], verdict "
+                                       f"{rec['verdict']}.")]
+
+
 RECORD_VIEWS = {"chinchilla": _chinchilla, "posttrain": _posttrain, "joint": _joint, "plan": _plan,
-                "code-families": _code_families, "code-drift": _code_drift}
+                "code-families": _code_families, "code-drift": _code_drift,
+                "tax-interpolate": _tax_interpolate}
 """How a record is shown: view name -> function(record) -> markdown tables."""
 
 

@@ -64,3 +64,14 @@ def test_the_result_line_carries_every_key(capsys):
 def test_make_bench_runs_every_benchmark():
     makefile = (BENCH.parent / "Makefile").read_text()
     assert "$(wildcard benchmarks/*.py)" in makefile and "--quick" in makefile
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_a_quick_run_writes_its_own_block(script):
+    """`make bench` runs every script with --quick: it must not overwrite the full run's block of docs/benchmarks.md
+    (docs/results.md quotes those), so each record(...) call names a separate block when quick."""
+    calls = [n for n in ast.walk(ast.parse(script.read_text()))
+             if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "record"]
+    for call in calls:
+        assert "_quick" in ast.unparse(call.args[0]), f"{script.name}: {ast.unparse(call.args[0])} is the same block " \
+                                                      "for a --quick run and a full one"
