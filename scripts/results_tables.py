@@ -317,9 +317,19 @@ def _tax_interpolate(rec: dict) -> list[str]:
                                        f"{rec['verdict']}.")]
 
 
+def _tax_formats(rec: dict) -> list[str]:
+    """`proctor tax formats --json`, through the tax_formats report section (the suite experiment's tables)."""
+    from proctor.tax.report import sections
+
+    summary = {"title": "tax formats", "results": rec["results"], "base": rec["base"], "aligned": rec["aligned"],
+               "deployment": rec["deployment"], "formats": rec["formats"], "scripted": rec["scripted"],
+               "threshold": rec["config"]["artifact_share"], "paraphrase": rec.get("paraphrase")}
+    return [markdown_table(t.columns, t.rows, t.caption) for sec in sections(summary) for t in sec.tables]
+
+
 RECORD_VIEWS = {"chinchilla": _chinchilla, "posttrain": _posttrain, "joint": _joint, "plan": _plan,
                 "code-families": _code_families, "code-drift": _code_drift,
-                "tax-interpolate": _tax_interpolate}
+                "tax-interpolate": _tax_interpolate, "tax-formats": _tax_formats}
 """How a record is shown: view name -> function(record) -> markdown tables."""
 
 

@@ -154,9 +154,11 @@ def formats_section(results, *, base: str, aligned: str, deployment: str, format
                         "numbers check the machinery end to end and measure no model.")
     return Section("Alignment tax by evaluation format" + tag, summary=summary,
                    tables=[Table(["evaluation", "format", "items", "base", "aligned", "tax", "CI low", "CI high"],
-                                 rows, caption="Accuracy and tax per format"),
+                                 rows, caption="Accuracy and tax per format. CI: 95% percentile bootstrap over items, "
+                                 "paired across the checkpoints and formats (resampling unit: the item)."),
                            Table(["evaluation", "share of the raw tax gone", "CI low", "CI high", "verdict", "why"],
-                                 verdicts, caption=f"Does the tax disappear in the {deployment} format?")],
+                                 verdicts, caption=f"Does the tax disappear in the {deployment} format? Share = 1 - "
+                                 f"tax({deployment}) / tax(raw); CI from the same paired bootstrap.")],
                    figures=[Figure("Tax by format", formats_png(results, formats))], notes=notes)
 
 
