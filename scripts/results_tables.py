@@ -188,6 +188,50 @@ def _pixel_settings(names: str):
                 yield summary.get("agent_label", spec.agent), s.get("images", summary.get("images")), s
 
 
+def verifiers_setup_block(name: str) -> str:
+    """Per verifiers experiment of run NAME: its policy, the share of candidates with the right answer, and their kinds
+    (seed 0's pool)."""
+    suite, summaries = _load(name)
+    rows = []
+    for spec in suite.experiment:
+        s = summaries[spec.title]
+        pol, pool = s["info"]["policy"], s["pool"]
+        total = sum(pool["kinds"].values())
+        rows.append([spec.title, f"{pol['step_error']:.2f}, {pol['compensate']:.1f}, {pol['final_slip']:.2f}",
+                     f"{100 * next(r['value'] for r in s['curves']['orm'] if r['n'] == 1):.1f}%",
+                     " / ".join(f"{100 * pool['kinds'].get(k, 0) / total:.1f}"
+                                for k in ("correct", "error", "hack", "wrong_final")) + " %"])
+    return markdown_table(["setting", "policy (step_error, compensate, final_slip)", "answer right at N=1",
+                           "candidates: correct / error / hack / wrong final"], rows,
+                          "Answer right at N=1: best-of-1 accuracy, every seed's problems pooled; candidate kinds: "
+                          "seed 0's pool of each experiment.")
+
+
+def lightman_block(columns: str) -> str:
+    """Best-of-N accuracy of PRM, ORM and majority vote beside Lightman et al.'s best-of-1860 on MATH. COLUMNS:
+    NAME:EXPERIMENT:N,... (a stored run, its verifiers experiment, the N shown)."""
+    from proctor.term import fmt_ci
+    from proctor.verifiers.report import LIGHTMAN
+
+    cols, values, lifts = [], [], []
+    for col in columns.split(","):
+        name, exp, n = col.split(":")
+        s = _load(name)[1][exp]
+        at = {m: next(r["value"] for r in c if r["n"] == int(n)) for m, c in s["curves"].items()}
+        label = f"{'GSM8K' if s['data'] == 'gsm8k' else 'chains'}, N={n}"
+        cols.append(f"here: {label}")
+        values.append({"prm": 100 * at[s["headline"]], "orm": 100 * at["orm"], "majority": 100 * at["majority"]})
+        if int(n) == s["largest_n"]:
+            lifts.append(f"{label}: {100 * s['lift']['value']:+.1f} {fmt_ci(s['lift'], 1, scale=100)}")
+    names = {"prm": "PRM", "orm": "ORM", "majority": "majority vote"}
+    rows = [[names[k], LIGHTMAN[k]] + [f"{v[k]:.1f}" for v in values] for k in names]
+    order = lambda v: " > ".join(names[k] for k in sorted(v, key=v.get, reverse=True))  # noqa: E731
+    rows.append(["ordering", order(LIGHTMAN)] + [order(v) for v in values])
+    return markdown_table(["", "Lightman (MATH, N=1860)"] + cols, rows,
+                          "PRM: the product aggregation; ordering by point estimate. PRM - ORM, paired over problems "
+                          "(points, 95% CI), where the run has it: " + "; ".join(lifts) + ".")
+
+
 def _pct_ci(x, ci) -> str:
     from proctor.term import fmt_ci
 
@@ -327,9 +371,36 @@ def _tax_formats(rec: dict) -> list[str]:
     return [markdown_table(t.columns, t.rows, t.caption) for sec in sections(summary) for t in sec.tables]
 
 
+def _alpacaeval_lc(rec: dict) -> list[str]:
+    """`proctor monitor lc --json` beside the anchors (ANCHORS.md: 0.73 raw, 0.57 length-controlled)."""
+    n, m = rec["models"], rec["models_with_weights"]
+    rows = [[f"Spearman(average length, raw win rate), {n} models",
+             f"**{rec['spearman_length_raw']:.3f}** (p = {rec['p_length_raw']:.0e})", "0.73"],
+            [f"Spearman(average length, LC win rate), {n} models",
+             f"**{rec['spearman_length_lc']:.3f}** (p = {rec['p_length_lc']:.0e})", "0.57"],
+            [f"same two, on the {m} models that have GLM weights",
+             f"{rec['spearman_length_raw_matched']:.3f} / {rec['spearman_length_lc_matched']:.3f}", ""],
+            [f"LC win rate recomputed from the GLM weights ({m} models): RMSE vs published",
+             f"{rec['lc_reconstruction_rmse']:.2f} points (max {rec['lc_reconstruction_max_abs']:.1f})", ""],
+            ["Spearman(recomputed LC, published LC)", f"{rec['spearman_recon_vs_lc']:.4f}", ""],
+            ["Spearman(average length, recomputed LC)", f"{rec['spearman_length_recon']:.3f}", ""],
+            ["length coefficient phi < 0 (judge favours the longer output)",
+             f"{round(rec['share_phi_negative'] * m)} of {m} models, median {rec['median_phi']:.2f}", ""]]
+    return [markdown_table(["quantity", "here", "ANCHORS / published"], rows)]
+
+
+def _nested_oversight(rec: dict) -> list[str]:
+    """`proctor rrm paper --json`: Engels et al.'s four games at the given Elo gap."""
+    rows = [[g["game"], f"{g['guard_slope']:.3f}", f"{g['houdini_slope']:.3f}", g["best_steps"],
+             f"{100 * g['success']:.1f}%", f"{100 * g['paper_success']:.1f}%"] for g in rec["games"]]
+    return [markdown_table(["game", "Guard slope", "Houdini slope", "Proctor n*",
+                            f"Proctor P_win (gap {rec['gap']:g})", "paper reports (v2 abstract)"], rows)]
+
+
 RECORD_VIEWS = {"chinchilla": _chinchilla, "posttrain": _posttrain, "joint": _joint, "plan": _plan,
                 "code-families": _code_families, "code-drift": _code_drift,
-                "tax-interpolate": _tax_interpolate, "tax-formats": _tax_formats}
+                "tax-interpolate": _tax_interpolate, "tax-formats": _tax_formats,
+                "alpacaeval-lc": _alpacaeval_lc, "nested-oversight": _nested_oversight}
 """How a record is shown: view name -> function(record) -> markdown tables."""
 
 
@@ -357,7 +428,8 @@ def render(text: str) -> str:
         kind, *args = m["args"].split()
         body = {"scorecard": scorecard_block, "table": table_block, "pixels": pixels_block,
                 "pixel-lift": pixel_lift_block, "pivot": pivot_block, "record": record_block,
-                "bench": bench_block, "concat": concat_block}[kind](*args)
+                "bench": bench_block, "concat": concat_block, "verifiers-setup": verifiers_setup_block,
+                "lightman": lightman_block}[kind](*args)
         return m.group(1) + body + m.group(4)
 
     return BLOCK.sub(block, text)
