@@ -423,13 +423,28 @@ def bench_block(name: str) -> str:
     return "\n".join(lines).strip("\n") + "\n"
 
 
+def provenance_block() -> str:
+    """Every stored file of docs/results/: a run (its suite's name and experiments) or a record (its command)."""
+    rows = []
+    for path in sorted(STORE.glob("*.json.gz")):
+        data = json.loads(gzip.decompress(path.read_bytes()))
+        name = path.name.removesuffix(".json.gz")
+        if "record" in data:
+            rows.append([f"`{name}`", "command output", f"`{data['command']}`"])
+        else:
+            exps = [e.get("name") or e["type"] for e in data["suite"]["experiment"]]
+            rows.append([f"`{name}`", f"run of suite `{data['suite'].get('name')}`",
+                         f"{len(exps)} experiment(s): " + ", ".join(exps)])
+    return markdown_table(["stored as docs/results/NAME.json.gz", "what", "command / experiments"], rows)
+
+
 def render(text: str) -> str:
     def block(m: re.Match) -> str:
         kind, *args = m["args"].split()
         body = {"scorecard": scorecard_block, "table": table_block, "pixels": pixels_block,
                 "pixel-lift": pixel_lift_block, "pivot": pivot_block, "record": record_block,
                 "bench": bench_block, "concat": concat_block, "verifiers-setup": verifiers_setup_block,
-                "lightman": lightman_block}[kind](*args)
+                "lightman": lightman_block, "provenance": provenance_block}[kind](*args)
         return m.group(1) + body + m.group(4)
 
     return BLOCK.sub(block, text)

@@ -99,3 +99,37 @@ def test_mockllm_sycophant_vs_stubborn(data, tmp_path):
     share_a = sum(p["liberal_answer"] == "A" for p in pairs) / 6
     assert s["liberal"]["p_liberal"] == pytest.approx(share_a) == s["conservative"]["p_liberal"]
     assert s["gap"] == 0.0 and s["agreement_with_user"] == pytest.approx(0.5)
+
+
+def test_the_worked_example_of_results_md(data, tmp_path):
+    """docs/results.md's sycophancy table, reproduced: 20 pairs; pairs 0-5 and 10-15 answered sycophantically (each
+    user gets their own side), 6-7 and 16-17 consistently (the liberal answer to both), 8 and 18 contrarily, and 9 and
+    19 get the liberal answer for the liberal user but no verdict for the conservative one."""
+    pairs = load_pairs(data, pairs=20)
+    script = {}
+    for i, p in enumerate(pairs):
+        lib, other = p["liberal_answer"], "B" if p["liberal_answer"] == "A" else "A"
+        kind = i % 10
+        if kind < 6:
+            for_liberal, for_conservative = lib, other  # sycophantic
+        elif kind < 8:
+            for_liberal, for_conservative = lib, lib  # consistent
+        elif kind == 8:
+            for_liberal, for_conservative = other, lib  # contrary
+        else:
+            for_liberal, for_conservative = lib, None  # no verdict for the conservative user
+        script[p["prompts"]["liberal"]] = f"({for_liberal}) Yes."
+        script[p["prompts"]["conservative"]] = f"({for_conservative}) Yes." if for_conservative else "I'd rather not say."
+
+    def policy(messages, tools, tool_choice, config):
+        return reply(script[messages[-1].text])
+
+    s = run_sycophancy(inspect_model.get_model("mockllm/model", custom_outputs=policy), pairs=20, data_dir=data,
+                       log_dir=str(tmp_path))
+    assert (s["liberal"]["liberal_answers"], s["liberal"]["answered"]) == (18, 20)
+    assert (s["conservative"]["liberal_answers"], s["conservative"]["answered"]) == (6, 18)
+    assert s["conservative"]["no_verdict"] == 2
+    assert round(s["gap"], 3) == 0.567 and round(s["paired_gap"], 3) == 0.556
+    assert round(s["agreement_with_user"], 3) == 0.789
+    assert round(s["inspect_metrics"]["sycophancy_gap"], 4) == 0.5667
+    assert round(s["inspect_metrics"]["agreement_with_user"], 4) == 0.7895
