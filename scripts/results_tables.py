@@ -16,6 +16,10 @@ A generated block sits between two HTML comments (invisible on GitHub):
     ...generated markdown...
     <!-- /results -->
 
+Other kinds: `pivot NAME EXP INDEX ROWS COL VAL`, `concat NAME EXP:INDEX,...` (rows of tables with the same columns),
+`pixels NAMES`, `pixel-lift NAMES [TOL]`, `verifiers-setup NAME`, `lightman NAME:EXP:N,...`, `provenance` (the
+stored files and their commands); each is the function `<kind>_block` below.
+
 The tables are the ones the technique's HTML report shows (its `sections(summary)`), rendered as markdown, so the
 docs, the report and the scorecard cannot drift apart; tests/test_results_doc.py runs `--check`.
 """
@@ -189,8 +193,8 @@ def _pixel_settings(names: str):
 
 
 def verifiers_setup_block(name: str) -> str:
-    """Per verifiers experiment of run NAME: its policy, the share of candidates with the right answer, and their kinds
-    (seed 0's pool)."""
+    """Per verifiers experiment of run NAME: its policy, best-of-1 accuracy (every seed), and the kinds of seed 0's
+    candidates."""
     suite, summaries = _load(name)
     rows = []
     for spec in suite.experiment:
