@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import functools
 import gzip
 import json
 import re
@@ -95,13 +96,16 @@ def _load(name: str):
 
 def _num(x: float) -> str:
     """A number as a reader wants it: integers without decimals (257, 2,000), others with one decimal from 10 up
-    (257.5, 24.4), two from 1 (8.38) and three below 1 (0.171), without trailing zeros (3.6, 0.8)."""
+    (257.5, 24.4), two from 1 (8.38), three below 1 (0.171) and two significant digits below 0.01 (0.0013), without
+    trailing zeros (3.6, 0.8)."""
     if x != x or x in (float("inf"), float("-inf")):
         return str(x)
     if float(x).is_integer():
         return f"{int(x):,}" if abs(x) >= 10000 else str(int(x))
     if abs(x) >= 10:
         return f"{x:.1f}"
+    if 0 < abs(x) < 0.01:  # 0.00013, not 0
+        return f"{x:.2g}"
     return (f"{x:.2f}" if abs(x) >= 1 else f"{x:.3f}").rstrip("0").rstrip(".") or "0"
 
 
@@ -140,14 +144,20 @@ def _ci(ci) -> str:
 
 
 def _report_table(name: str, experiment: str, index: str):
+    return _report_tables(STORE, name, experiment)[int(index)]
+
+
+@functools.lru_cache(maxsize=None)
+def _report_tables(store: Path, name: str, experiment: str) -> list:
+    """Every table of an experiment's report sections, in order (computed once per process: the sections also draw
+    the report's figures)."""
     from proctor.runs.technique import get
 
     suite, summaries = _load(name)
     spec = next((s for s in suite.experiment if s.title == experiment), None)
     if spec is None:
         raise SystemExit(f"{name}: no experiment {experiment!r} (have {[s.title for s in suite.experiment]})")
-    tables = [t for sec in get(spec.type).sections(summaries[experiment]) for t in sec.tables]
-    return tables[int(index)]
+    return [t for sec in get(spec.type).sections(summaries[experiment]) for t in sec.tables]
 
 
 def table_block(name: str, experiment: str, index: str) -> str:

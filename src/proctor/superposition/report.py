@@ -55,6 +55,11 @@ def seeds_section(sweeps: list[dict]) -> Section:
     return Section("Superposition: toy models across seeds", "", [table])
 
 
+def _r(x) -> str:
+    """A correlation to 5 decimals (0.99999 must not read as 1)."""
+    return "—" if x is None else f"{x:.5f}"
+
+
 def interference_summary_table(checks: list[dict]) -> Table:
     """One row per interference check: how exactly W_k.W_j predicts the damage of ablating k, on probes and data."""
     rows = []
@@ -62,7 +67,7 @@ def interference_summary_table(checks: list[dict]) -> Table:
         seed = inter.get("seed", "—")
         s, a = inter["summary"], inter["summary"].get("data_agreement") or {}
         rows.append([f"S = {inter['sparsity']:.3g}, seed {seed}", s["pairs"],
-                     fmt_g(s["probe_max_abs_error_active"]), s["probe_pearson"], s.get("data_pearson"),
+                     fmt_g(s["probe_max_abs_error_active"]), _r(s["probe_pearson"]), _r(s.get("data_pearson")),
                      " / ".join(str(a.get(k, "—")) for k in ("flagged_and_affected", "flagged_only",
                                                              "affected_only", "neither"))])
     return Table(["model", "(k, j) pairs, k represented", "max |measured − predicted| on the probe e_j (ReLU active)",
@@ -81,9 +86,10 @@ def toy_section(summary: dict, W=None, b=None) -> Section:
     dense = summary["dense"]
     n, m = cfg["n_features"], cfg["n_hidden"]
     frac_names = list(FRACTIONS) + ["other"]
-    table = Table(["S", "1/(1-S)", "loss", "represented", "D* = m/||W||²"] + [f"D≈{f}" for f in frac_names],
-                  [[r["sparsity"], 1 / r["density"], r["loss"], r["represented"], r["dims_per_feature"]]
-                   + [r["fractions"][f] for f in frac_names] for r in rows],
+    table = Table(["S", "1/(1-S)", "loss", "represented", "D* = m/||W||²", "median D_i (represented)"]
+                  + [f"D≈{f}" for f in frac_names],
+                  [[r["sparsity"], 1 / r["density"], r["loss"], r["represented"], r["dims_per_feature"],
+                    _median_represented(r)] + [r["fractions"][f] for f in frac_names] for r in rows],
                   caption="Represented = ||W_i|| > 0.5; D≈f counts represented features whose dimensionality "
                           "D_i is within 0.03 of f.")
     text = (f"{len(rows)} toy models, n = {n} features in m = {m} dimensions, importance {cfg['importance_decay']}^i, "
@@ -109,14 +115,22 @@ def toy_section(summary: dict, W=None, b=None) -> Section:
     return sec
 
 
+def _median_represented(model: dict) -> float | None:
+    """Median dimensionality D_i of a model's represented features (||W_i|| > 0.5); None when there are none."""
+    if "dimensionality" not in model or "norms" not in model:
+        return None
+    d = np.asarray(model["dimensionality"], dtype=float)[np.asarray(model["norms"], dtype=float) > 0.5]
+    return float(np.median(d)) if d.size else None
+
+
 def interference_table(inter: dict) -> Table:
     s = inter["summary"]
     rows = [[p["ablated"], p["affected"], p["cosine"], p["predicted"], p["measured"]] for p in inter["top_pairs"]]
     cap = (f"Toy model at S = {inter['sparsity']:.3g}: ablating feature k's direction; predicted loss of feature j = "
            f"(W_k.W_j)²/||W_k||², measured on the input e_j. {s['pairs']} (k, j) pairs: max |measured - predicted| "
            f"where the ReLU stays active = {fmt_g(s['probe_max_abs_error_active'])}; Pearson r = "
-           f"{fmt_g(s['probe_pearson'])}; on the training distribution, Pearson r of the error increase vs the "
-           f"prediction = {fmt_g(s.get('data_pearson'))}; pairs flagged (predicted > 0.01) vs affected (|error "
+           f"{_r(s['probe_pearson'])}; on the training distribution, Pearson r of the error increase vs the "
+           f"prediction = {_r(s.get('data_pearson'))}; pairs flagged (predicted > 0.01) vs affected (|error "
            f"change| > 1% of the largest): {_agree(s)}.")
     return Table(["ablated k", "affected j", "cos(W_k, W_j)", "predicted", "measured"], rows, cap)
 
@@ -173,5 +187,4 @@ def _ci(summary: dict, key: str, scale: float = 1, unit: str = "") -> str:
     ci = summary.get(key + "_ci")
     if v is None:
         return "—"
-    text = f"{scale * v:.3g}" + (f" [{scale * ci[0]:.3g}, {scale * ci[1]:.3g}]" if ci else "")
-    return text + unit
+    return f"{scale * v:.3g}{unit}" + (f" [{scale * ci[0]:.3g}, {scale * ci[1]:.3g}]" if ci else "")
