@@ -267,7 +267,9 @@ def pixels_block(names: str) -> str:
                      _pct_ci(s.get("debate_accuracy"), s.get("debate_accuracy_ci")), p.get("mean"),
                      _pct_ci(s.get("lift"), s.get("lift_ci")), paper_lift(s["pixels"], s["precommit"])])
     return markdown_table(["debaters", "k", "precommit", "images", "judge alone %", "paper", "honest first %",
-                           "paper", "liar first %", "paper", "mean %", "paper", "lift, pts", "paper lift"], rows)
+                           "paper", "liar first %", "paper", "mean %", "paper", "lift, pts", "paper lift"], rows,
+                          "95% CIs: percentile bootstrap over the held-out images (resampling unit: the image; the "
+                          "lift is paired: debate and judge alone on the same images).")
 
 
 def pixel_lift_block(names: str, tolerance: str = "4") -> str:
@@ -283,7 +285,9 @@ def pixel_lift_block(names: str, tolerance: str = "4") -> str:
         rows.append([f"{agent}, {s['pixels']} px, {images} images", _pct_ci(s["lift"], s.get("lift_ci")), paper,
                      f"{diff:+.1f}", "yes" if abs(diff) <= float(tolerance) else "no"])
     return markdown_table(["precommit setting", "our lift, pts [95% CI]", "paper's lift", "difference",
-                           f"within {tolerance} pts"], rows)
+                           f"within {tolerance} pts"], rows,
+                          "Lift: debate accuracy minus the judge alone on the same images; 95% CI from a paired "
+                          "bootstrap over images (resampling unit: the image).")
 
 
 # -- records: stored command outputs, through a view ------------------------------------------------------------------
@@ -347,7 +351,8 @@ def _plan(rec: dict) -> list[str]:
             row("gain over an even split", "gain_over_even", lambda x: f"{x:+.5f}")]
     return [markdown_table(["budget {:,.0f}, SFT example {:g}x a pair".format(rec["budget"], rec["cost_sft"] /
                                                                                rec["cost_pref"]), "plan", "95% CI"],
-                           rows, f"CI: the plan re-optimised under each of the fit's {rec['n_boot']} bootstrap fits.")]
+                           rows, f"CI: the plan re-optimised under each of the fit's {rec['n_boot']} bootstrap fits (resampling "
+                           "unit of those fits: the run).")]
 
 
 def _code_families(rec: dict) -> list[str]:
@@ -372,7 +377,8 @@ def _tax_interpolate(rec: dict) -> list[str]:
     return [markdown_table(head, rows, f"Weights (1 - lam) {rec['base']} + lam {rec['tuned']}. Pareto frontier: lam = "
                                        f"{', '.join(f'{x:g}' for x in sorted(rec['frontier_lams']))}; its bend "
                                        f"{rec['area']:.2f} [{rec['ci'][0]:.2f}, {rec['ci'][1]:.2f}], verdict "
-                                       f"{rec['verdict']}.")]
+                                       f"{rec['verdict']} (95% CI: parametric bootstrap, binomial noise on each "
+                                       "score from the evaluation examples behind it).")]
 
 
 def _tax_formats(rec: dict) -> list[str]:

@@ -118,7 +118,7 @@ def tables(res: dict) -> list:
                     f"{res[k]['_threshold_ci'][1]:.3g}]" for k in kinds)
     fpr_table = Table(["honest family", "rows (eval)"] + [f"false positives, {label[k]}" for k in kinds], hrows,
                       f"At the threshold calibrated on the other half (threshold and its bootstrap CI: {thr}); "
-                      "95% CI as above, except where no row is flagged: the bootstrap then collapses to [0, 0], and "
+                      "95% CI as above (resampling unit: the problem), except where no row is flagged: the bootstrap then collapses to [0, 0], and "
                       "the interval shown is the exact (Clopper-Pearson) one.")
     return [fam_table, fpr_table]
 
