@@ -279,3 +279,26 @@ def test_suite_plugin_resumes(tmp_path, data_dir):
     assert sec.tables and sec.samples
     rows = TECHNIQUE.scorecard(summary)
     assert rows[0].value is None and rows[0].verdict.startswith("no result")
+
+
+def test_inspect_tasks_take_the_column_options(tmp_path):
+    """`inspect eval proctor/expert_judge -T dataset=FILE -T question_column=...`: a table with its own column names
+    is read through the same mapping as `proctor debate --question-column`; a wrong name is refused by name. The
+    scripted model stands for a judge that always picks (A)."""
+    pytest.importorskip("inspect_ai")
+    from inspect_ai import eval as inspect_eval
+
+    from proctor.debate.tasks import expert_judge
+    from proctor.llm import scripted_model
+
+    p = tmp_path / "own.jsonl"
+    p.write_text("\n".join(json.dumps({"prompt": f"Which is {w}?", "opts": [w, "other"], "gold": 0, "ctx": f"{w}."})
+                           for w in ("red", "blue")) + "\n")
+    t = expert_judge(dataset=str(p), question_column="prompt", choices_column="opts", answer_column="gold",
+                     passage_column="ctx")
+    logs = inspect_eval(t, model=scripted_model(lambda prompt: "Answer: (A)"), display="none", log_dir=str(tmp_path))
+    assert logs[0].status == "success" and len(logs[0].samples) == 2
+    texts = [str(s.messages) for s in logs[0].samples]
+    assert any("Which is red?" in x and "red." in x for x in texts) and any("Which is blue?" in x for x in texts)
+    with pytest.raises(DataError, match="no column 'question'.*--question-column"):
+        expert_judge(dataset=str(p), question_column="question", choices_column="opts", answer_column="gold")

@@ -152,6 +152,12 @@ class DebateColumns:
     answer: str | None = None
     label: str | None = None
 
+    @classmethod
+    def of(cls, question: str | None = None, passage: str | None = None, choices: str | None = None,
+           answer: str | None = None, label: str | None = None) -> DebateColumns:
+        """From the options as given (`choices`: one column of lists, or several comma-separated columns)."""
+        return cls(question, passage, tuple(c.strip() for c in choices.split(",")) if choices else (), answer, label)
+
     def given(self) -> dict[str, tuple[str, ...]]:
         """The roles that were mapped, with their column names."""
         out = {role: (col,) for role in ("question", "passage", "answer", "label") if (col := getattr(self, role))}

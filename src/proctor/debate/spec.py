@@ -101,9 +101,8 @@ class DebateSpec(Spec):
         """The table mapping these fields give (proctor.debate.data.DebateColumns)."""
         from .data import DebateColumns
 
-        choices = tuple(c.strip() for c in self.choices_column.split(",")) if self.choices_column else ()
-        return DebateColumns(self.question_column, self.passage_column, choices, self.answer_column,
-                             self.label_column)
+        return DebateColumns.of(self.question_column, self.passage_column, self.choices_column, self.answer_column,
+                                self.label_column)
 
     @property
     def title(self) -> str:
