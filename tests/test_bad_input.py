@@ -167,6 +167,8 @@ CASES = [
       {"i.jsonl": ITEM}),
     c("study-init-bad-db-url", "study init s --items i.jsonl --db nope://x", "--db", {"i.jsonl": ITEM}),
     c("study-init-bad-live-protocol", "study init s --live scripted/model --live-protocol chat", "--live-protocol"),
+    c("study-init-opponent-without-debate", "study init s --live scripted/model --live-opponent scripted/other",
+      "--live-opponent"),
     c("study-init-dir-is-file", "study init afile --items i.jsonl", "afile", {"i.jsonl": ITEM, **AFILE}),
     c("study-invite-no-study", "study invite nope --judges 2", "nope"),
     c("study-invite-bad-kind", "study invite adir --kind robot", "--kind", ADIR),

@@ -135,3 +135,50 @@ def test_live_consultancy_and_debate_on_the_same_questions(tmp_path, data_dir):
                            "--live-protocol", "consultancy", "--judges", "2", "--judges-per-item", "1", "--json"))
     assert set(out["protocols"]) == {"consultancy_live", "debate_live"}
     assert out["protocols"]["consultancy_live"] == out["protocols"]["debate_live"] == out["questions"]
+
+
+def test_live_debate_between_two_models_alternates_the_truth(tmp_path, data_dir, monkeypatch):
+    """`--live-opponent`: two different debater models take the correct answer on alternate questions, each debater
+    is played by its own model, and `study results` splits debate accuracy by the model that argued the truth.
+    scripted/model and scripted/other stand for two LLMs (proctor.llm.scripted)."""
+    from proctor.errors import ConfigError
+    from proctor.study.live import live_items
+
+    class Q:
+        def __init__(self, n):
+            self.id, self.question, self.correct, self.distractor, self.passage = f"q{n}", f"Q{n}?", "yes", "no", "s"
+
+    items = live_items([Q(n) for n in range(4)], model="scripted/model", protocol="debate", opponent="scripted/other")
+    assert [it["honest_model"] for it in items] == ["scripted/model", "scripted/other"] * 2
+    assert all(it["live"]["models"][0] == it["honest_model"] and len(set(it["live"]["models"])) == 2 for it in items)
+    with pytest.raises(ConfigError, match="--live-opponent"):
+        live_items([Q(0)], model="scripted/model", protocol="debate", opponent="nomodel")
+
+    d = tmp_path / "two"
+    out = last_json(invoke("study", "init", d, "--live", "scripted/model", "--live-protocol", "debate",
+                           "--live-opponent", "scripted/other", "--judges", "1", "--judges-per-item", "1",
+                           "--min-turns", "0", "--json"))
+    assert set(out["protocols"]) == {"debate_live"}
+    from proctor.study import live
+
+    called = []
+    real_model = live._model
+    monkeypatch.setattr(live, "_model", lambda name: called.append(name) or real_model(name))
+    db, c = _client(d)
+    (_, token), = db.invite(1)
+    auth = {"Authorization": f"Bearer {token}"}
+    seen = 0
+    while (r := c.get("/api/next", headers=auth)).status_code == 200:  # 204: nothing left for this judge
+        view = r.json()
+        assert [t["speaker"] for t in view["turns"]] == ["Debater A", "Debater B"]
+        r = c.post("/api/judgments", json={"item": view["item"], "p_a": 0.7, "explanation": ""}, headers=auth)
+        assert r.status_code == 201, r.text
+        seen += 1
+    db.close()
+    assert called.count("scripted/model") == called.count("scripted/other") == seen  # one debater each
+    res = last_json(invoke("study", "results", d, "--json"))
+    split = res["protocols"]["debate_live"]["by_honest_model"]
+    assert set(split) == {"scripted/model", "scripted/other"}
+    assert sum(g["n"] for g in split.values()) == res["protocols"]["debate_live"]["n"] == seen >= 2
+    assert invoke("study", "init", tmp_path / "bad", "--live", "scripted/model", "--live-opponent",
+                  "scripted/other").exit_code != 0

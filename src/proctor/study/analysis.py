@@ -67,7 +67,9 @@ def summarize_rows(rows: list[dict], *, n_boot: int = 1000, seed: int = 0) -> di
                                   n_boot=n_boot, seed=seed)
     proto = np.array([r["protocol"] for r in rows], dtype=object)
     kind = np.array([r["kind"] for r in rows], dtype=object)
-    ctype = np.array([json.loads(r["body"]).get("consultant_type") or "" for r in rows], dtype=object)
+    bodies = [json.loads(r["body"]) for r in rows]
+    ctype = np.array([b.get("consultant_type") or "" for b in bodies], dtype=object)
+    honest = np.array([b.get("honest_model") or "" for b in bodies], dtype=object)
     by_kind = {}
     for k in kinds:
         protocols = {}
@@ -77,6 +79,9 @@ def summarize_rows(rows: list[dict], *, n_boot: int = 1000, seed: int = 0) -> di
             if p == "consultancy":
                 g["by_consultant_type"] = {t: _group(rows, w, m & (ctype == t)) for t in ("correct", "incorrect")
                                            if (m & (ctype == t)).any()}
+            models = sorted(set(honest[m]) - {""})
+            if len(models) > 1:  # a live debate between two models: accuracy by the model arguing the truth
+                g["by_honest_model"] = {x: _group(rows, w, m & (honest == x)) for x in models}
             g["timed_out"] = late.get(k, {}).get(p, 0)
             protocols[p] = g
         by_kind[k] = {"protocols": protocols, "timed_out": late.get(k, {}),

@@ -1,7 +1,7 @@
 """`proctor study ...`: human oversight studies (registered by the main CLI as `study`).
 
     proctor study init DIR --demo | --items FILE.jsonl | --run RUN_DIR [--run RUN_DIR2] | --live MODEL | --assisted MODEL
-                           [--live-protocol consultancy|debate (repeatable)]
+                           [--live-protocol consultancy|debate (repeatable)] [--live-opponent MODEL]
                            [--judges 6]
                            [--judges-per-item 2] [--seed 0] [--time-limit 0] [--db URL] [--json]
     proctor study invite DIR --judges N [--kind human|model] [--base-url http://127.0.0.1:8000] [--json]
@@ -50,6 +50,9 @@ def init_cmd(
     live_protocol: Annotated[Optional[list[str]], typer.Option(
         "--live-protocol", help="With --live: consultancy (one consultant, the default) or debate (two debaters, "
                                 "both answer each question); repeat for both.")] = None,
+    live_opponent: Annotated[Optional[str], typer.Option(
+        "--live-opponent", help="With --live-protocol debate: a second inspect model as the other debater; the two "
+                                "take the correct answer on alternate questions.")] = None,
     live_dataset: Annotated[str, typer.Option(help="Live protocols: questions and stories (quality_example, a "
                                                    "QuALITY / multiple-choice file or a Hub id).")] = "quality_example",
     assisted: Annotated[Optional[str], typer.Option("--assisted", help="Assisted evaluation (RRM): this inspect "
@@ -87,6 +90,8 @@ def init_cmd(
                                min_turns=min_turns, max_turns=max_turns)
     if live_protocol and not live:
         raise ConfigError("--live-protocol: needs --live MODEL (the model that answers the judge)")
+    if live_opponent and "debate" not in (live_protocol or []):
+        raise ConfigError("--live-opponent: needs --live MODEL --live-protocol debate (the opponent is a debater)")
     if live:
         from .live import check_protocols
 
@@ -103,10 +108,13 @@ def init_cmd(
         from ..llm.run import role_model
         from .live import live_items
 
-        role_model(live)  # an unknown provider or a missing key fails here, before the folder is made
+        for m in (live, live_opponent):  # an unknown provider or a missing key fails here, before the folder is made
+            if m:
+                role_model(m)
         questions = load_items(live_dataset)
         for proto in live_protocol:
-            found += live_items(questions, model=live, seed=config.seed, protocol=proto)
+            found += live_items(questions, model=live, seed=config.seed, protocol=proto,
+                                opponent=live_opponent if proto == "debate" else None)
     if assisted:
         from .assisted import assisted_items as make_assisted
 

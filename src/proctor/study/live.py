@@ -42,20 +42,29 @@ def check_protocols(protocols: list[str] | None) -> list[str]:
     return chosen
 
 
-def live_items(debate_items, *, model: str, seed: int = 0, protocol: str = "consultancy") -> list[dict]:
+def live_items(debate_items, *, model: str, seed: int = 0, protocol: str = "consultancy",
+               opponent: str | None = None) -> list[dict]:
     """One live item per question. Consultancy: the consultant argues for the correct answer on every other
-    question. Debate: a debater for each answer (both played by `model`)."""
-    if not isinstance(model, str) or "/" not in model:
-        raise ConfigError(f"--live {model!r}: expected an inspect model name, e.g. scripted/model or vllm/NAME")
+    question. Debate: a debater for each answer, both played by `model`, or, with an `opponent` model, the two
+    models take the correct answer on alternate questions (seeded), so that neither model's strength is confounded
+    with the truth; the item records which model argued for the correct answer (`honest_model`)."""
+    for flag, name in (("--live", model), ("--live-opponent", opponent)):
+        if name is not None and (not isinstance(name, str) or "/" not in name):
+            raise ConfigError(f"{flag} {name!r}: expected an inspect model name, e.g. scripted/model or vllm/NAME")
     check_protocols([protocol])
     out = []
     for n, it in enumerate(debate_items):
         common = {"question_id": f"quality/{it.id}", "kind": "live", "question": it.question,
                   "answers": [it.correct, it.distractor], "correct": 0, "turns": []}
         if protocol == "debate":
+            models = [model, opponent or model]
+            if opponent and (n + seed) % 2:
+                models.reverse()
+            source = (f"live debate with {model}" if not opponent else
+                      f"live debate: {models[0]} for the correct answer, {models[1]} against")
             out.append(common | {"id": f"live-debate/{it.id}", "protocol": PROTOCOLS["debate"],
-                                 "live": {"protocol": "debate", "models": [model, model], "story": it.passage},
-                                 "source": f"live debate with {model}"})
+                                 "live": {"protocol": "debate", "models": models, "story": it.passage},
+                                 "honest_model": models[0] if opponent else None, "source": source})
             continue
         side = (n + seed) % 2
         out.append(common | {"id": f"live/{it.id}", "protocol": PROTOCOL,

@@ -15,8 +15,10 @@ def sections(summary: dict) -> list:
             rows.append([kind, p, s["n"], s["judges"], s["questions"], fmt_pct(s["accuracy"]),
                          fmt_ci(s["ci"], 1, scale=100), fmt_num(s["ece"]), fmt_num(s["brier"]),
                          fmt_num(s["seconds_median"], 1)])
-            for t, g in (s.get("by_consultant_type") or {}).items():
-                rows.append([kind, f"{p} (consultant {t})", g["n"], g["judges"], g["questions"],
+            split = [(f"consultant {t}", g) for t, g in (s.get("by_consultant_type") or {}).items()]
+            split += [(f"{m} argued the correct answer", g) for m, g in (s.get("by_honest_model") or {}).items()]
+            for t, g in split:
+                rows.append([kind, f"{p} ({t})", g["n"], g["judges"], g["questions"],
                              fmt_pct(g["accuracy"]), fmt_ci(g["ci"], 1, scale=100), fmt_num(g["ece"]),
                              fmt_num(g["brier"]), fmt_num(g["seconds_median"], 1)])
     table = Table(columns=["judges", "protocol", "n", "judges (n)", "questions", "accuracy", "95% CI (%)", "ECE",
