@@ -134,3 +134,46 @@ def test_math_shepherd_labels_with_scripted_model():
     assert lab.extra["soft_labels"] == [1.0, 0.0, 0.0] and lab.extra["invalid_rollouts"] == 4
     assert parse_solution("a\nb\n#### 12") == (["a", "b", "#### 12"], "12")
     assert parse_solution("no answer here")[1] is None
+
+
+def test_a_file_setting_is_a_resumable_run_keyed_by_the_files_content(tmp_path):
+    """`verify bon --data FILE --test FILE --out DIR` runs through the suite runner: a rerun finds its unit instead of
+    training again, and an edited test file under the same name is a new unit (its content hash is in the key) whose
+    numbers replace the old ones in the summary."""
+    from proctor.runs.store import RunStore
+    from proctor.verifiers.arith import Generator, problems
+    from proctor.verifiers.steps import write_trl_jsonl
+
+    rng = np.random.default_rng(0)
+    g = Generator(0.3, 0.3, 0.1)
+    write_trl_jsonl([g.sample(p, rng) for p in problems(20, 0) for _ in range(4)], tmp_path / "train.jsonl")
+    test = tmp_path / "test.jsonl"
+    write_trl_jsonl([g.sample(p, rng) for p in problems(5, 1) for _ in range(4)], test)
+    args = ["verify", "bon", "--data", tmp_path / "train.jsonl", "--test", test, "--epochs", "2", "--draws", "3",
+            "--out", tmp_path / "run", "--json"]
+    first = invoke(*args)
+    obj = last_json(first)
+    assert obj["run_dir"] == str(tmp_path / "run") and obj["pool"]["problems"] == 5
+    again = invoke(*args)
+    assert "finished earlier" in again.stderr and last_json(again)["curves"] == obj["curves"]
+    write_trl_jsonl([g.sample(p, rng) for p in problems(7, 2) for _ in range(4)], test)  # same name, new rows
+    edited = last_json(invoke(*args))
+    assert edited["pool"]["problems"] == 7
+    with RunStore(tmp_path / "run") as store:
+        assert len(store.units(kind="seed")) == 2  # both versions kept; the summary shows the current one
+
+
+def test_a_suite_table_names_the_file_fields_it_needs_or_refuses():
+    import pytest
+
+    from proctor.verifiers.spec import VerifiersSpec
+
+    with pytest.raises(ValueError, match="give `test`"):
+        VerifiersSpec(data="steps.jsonl")
+    with pytest.raises(ValueError, match="test, prompt_column: only with a file"):
+        VerifiersSpec(data="arith", test="t.jsonl", prompt_column="q")
+    with pytest.raises(ValueError, match="TRAIN or TRAIN,TEST"):
+        VerifiersSpec(data="steps.jsonl", test="t.jsonl", split="a,b,c")
+    spec = VerifiersSpec(data="runs/my steps.jsonl", test="t.jsonl")
+    assert spec.title == "verifiers-my-steps.jsonl"  # a title is safe as a name
+    assert "test" not in VerifiersSpec().model_dump()  # stored generated specs keep their identity

@@ -6,10 +6,11 @@ Options default to the spec's (proctor.verifiers.spec.VerifiersSpec).
     proctor verify eval  [--data arith|gsm8k]                         ProcessBench-style error location + hackability
     proctor verify train [--data arith|gsm8k|FILE] --out DIR          PRM + ORM weights (safetensors) + TRL rows
 
-`bon` and `eval` on the generated or GSM8K setting run the experiment as a one-experiment suite (resumable with the
-same `--out`, reported like `proctor run`); `eval` is the experiment with a pool of one (no best-of-N to speak of).
-With `--data FILE --test FILE` (your own stepwise rows: TRL prompt/completions/labels(+correct), PRM800K, or GSM8K)
-they compute one seed in place, without a run directory. A table whose columns are named otherwise is mapped with
+`bon` and `eval` run the experiment as a one-experiment suite (resumable with the same `--out`, reported like
+`proctor run`), on the generated or GSM8K setting or on `--data FILE --test FILE` (your own stepwise rows: TRL
+prompt/completions/labels(+correct), PRM800K, or GSM8K; the unit keys carry the files' content hashes, so an edited
+file is recomputed); `eval` is the experiment with a pool of one (no best-of-N to speak of). A table whose columns are
+named otherwise is mapped with
 `--prompt-column`, `--completions-column`, `--labels-column`; `--split TRAIN[,TEST]` picks the split of a saved
 DatasetDict folder or a Hub id given as --data (and --test).
 
@@ -23,7 +24,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..options import check_out_dir, check_out_file, spec_help, spec_option
+from ..options import check_out_dir, check_out_file, spec_option
 from .spec import VerifiersSpec
 
 verify_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -31,8 +32,7 @@ verify_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exce
 
 GENERATED = ("arith", "gsm8k")
 
-DataOpt = Annotated[Optional[str], spec_option(VerifiersSpec, "data", help="A training file (with --test), or "
-                                                                         + spec_help(VerifiersSpec, "data"))]
+DataOpt = Annotated[Optional[str], spec_option(VerifiersSpec, "data")]
 TestOpt = Annotated[Optional[Path], typer.Option("--test", help="Test file (with --data FILE): candidates grouped "
                                                                  "by problem_id, with 'correct' (and 'labels').")]
 ModelOpt = Annotated[Optional[str], spec_option(VerifiersSpec, "model")]
@@ -42,8 +42,7 @@ NTestOpt = Annotated[Optional[int], spec_option(VerifiersSpec, "n_test")]
 EpochsOpt = Annotated[Optional[float], spec_option(VerifiersSpec, "epochs")]
 SeedOpt = Annotated[Optional[int], spec_option(VerifiersSpec, "seed")]
 SeedsOpt = Annotated[Optional[int], spec_option(VerifiersSpec, "seeds", min=1)]
-OutOpt = Annotated[Optional[Path], typer.Option("--out", help="Run directory (default: derived from the spec; "
-                                                              "not used with --data FILE).")]
+OutOpt = Annotated[Optional[Path], typer.Option("--out", help="Run directory (default: derived from the spec).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON summary object last.")]
 PromptColOpt = Annotated[Optional[str], typer.Option("--prompt-column", help="With --data FILE: the step table's "
                                                      "prompt column, if not 'prompt'.")]
@@ -56,17 +55,27 @@ SplitOpt = Annotated[Optional[str], typer.Option("--split", help="With --data FI
                                                  "each one's train split, else its first).")]
 
 
-def _spec(data: str | None, **options) -> VerifiersSpec:
-    """The spec from the options the user gave; a training file stands in as "arith" (its settings are the model's)."""
+def _spec(data: str | None, test: Path | None = None, table: dict | None = None, **options) -> VerifiersSpec:
+    """The spec from the options the user gave; with --data FILE, the file setting (test file, columns, split)."""
+    from ..errors import ConfigError
     from ..options import spec_from_options
 
-    return spec_from_options(VerifiersSpec, data=data if data is None or data in GENERATED else "arith", **options)
+    table = table or {}
+    if data is None or data in GENERATED:
+        if test is not None:
+            raise ConfigError("--test goes with --data FILE (the generated and GSM8K settings bring their own test set)")
+        return spec_from_options(VerifiersSpec, data=data, **options)
+    if test is None:
+        raise ConfigError(f"--data {data!r} is not {' or '.join(GENERATED)}, so it names your training file, folder or "
+                          "Hub id: that needs --test FILE (candidates to pick from)")
+    return spec_from_options(VerifiersSpec, data=data, test=str(test), **table, **options)
 
 
 def _table(data: str | None, split: str | None, columns: dict[str, str | None]) -> dict:
-    """`load_solutions` keyword arguments from the table options; they need --data FILE."""
+    """The spec's table fields (prompt_column, completions_column, labels_column, split) from the options; they need
+    --data FILE."""
     from ..errors import ConfigError
-    from .steps import STEP_OPTIONS, StepColumns
+    from .steps import STEP_OPTIONS
 
     given = [STEP_OPTIONS[k] for k, v in columns.items() if v is not None] + (["--split"] if split else [])
     if given and (data is None or data in GENERATED):
@@ -75,41 +84,17 @@ def _table(data: str | None, split: str | None, columns: dict[str, str | None]) 
     parts = tuple(p.strip() for p in split.split(",")) if split else ()
     if len(parts) > 2 or not all(parts):
         raise ConfigError(f"--split {split!r}: expected TRAIN or TRAIN,TEST")
-    return {"columns": StepColumns(**columns), "split": parts}
+    return {f"{k}_column": v for k, v in columns.items() if v is not None} | ({"split": split} if split else {})
 
 
-def _files(data: str, test: Path | None, table: dict | None = None):
-    from ..errors import ConfigError
-    from .experiment import files_data
-    from .steps import load_solutions
+def _experiment(out_dir: Path | None, spec: VerifiersSpec) -> tuple[dict, dict]:
+    """(summary, run paths): every setting, files included, through the suite runner (resumable with the same --out,
+    reported like `proctor run`)."""
+    from ..runs.executor import run_one
+    from ..term import err
 
-    table = table or {"columns": None, "split": ()}
-    splits = table["split"]
-    train = load_solutions(data, columns=table["columns"], split=splits[0] if splits else None)
-    if test is None:
-        raise ConfigError("--data FILE needs --test FILE (candidates to pick from)")
-    return files_data(train, load_solutions(test, columns=table["columns"],
-                                            split=splits[1] if len(splits) == 2 else None))
-
-
-def _experiment(data: str | None, test: Path | None, out_dir: Path | None, spec: VerifiersSpec,
-                table: dict | None = None) -> tuple[dict, dict]:
-    """(summary, run paths): the generated / GSM8K settings through the suite runner, a file setting in place."""
-    from ..errors import ConfigError
-
-    if data is None or data in GENERATED:
-        if test is not None:
-            raise ConfigError("--test goes with --data FILE (the generated and GSM8K settings bring their own test set)")
-        from ..runs.executor import run_one
-        from ..term import err
-
-        summary, run_dir = run_one(spec, out_dir, err)
-        return summary, {"run_dir": str(run_dir), "report": str(run_dir / "report.html")}
-    from .experiment import run_experiment
-    from .summary import combine
-
-    res, arrays = run_experiment(_files(data, test, table), spec, spec.seed)
-    return combine([res], [arrays], spec.n_boot) | {"title": data}, {}
+    summary, run_dir = run_one(spec, out_dir, err)
+    return summary, {"run_dir": str(run_dir), "report": str(run_dir / "report.html")}
 
 
 def _pct(x) -> str:
@@ -137,20 +122,24 @@ def train(
     from ..jsonout import emit_json
     from ..term import out, safe
     from .experiment import VerifierData, build_data, train_verifiers
-    from .steps import load_solutions, write_reward_jsonl, write_trl_jsonl
+    from .steps import StepColumns, load_solutions, write_reward_jsonl, write_trl_jsonl
 
     check_out_dir(out_dir)
-    spec = _spec(data, model=model, head=head, n_train=n_train, epochs=epochs, seed=seed)
     table = _table(data, split, {"prompt": prompt_column, "completions": completions_column, "labels": labels_column})
+    # the model settings only: a training file has no test set here
+    spec = _spec(data if data is None or data in GENERATED else None, model=model, head=head, n_train=n_train,
+                 epochs=epochs, seed=seed)
     if data is None or data in GENERATED:
         d = build_data(spec, spec.seed)
         solutions = d.train
     else:
-        if len(table["split"]) > 1:
+        parts = tuple(p.strip() for p in split.split(",")) if split else ()
+        if len(parts) > 1:
             from ..errors import ConfigError
 
             raise ConfigError(f"--split {split!r}: train reads one split (TRAIN)")
-        solutions = load_solutions(data, columns=table["columns"], split=(table["split"] or (None,))[0])
+        columns = StepColumns(**{k.removesuffix("_column"): v for k, v in table.items() if k != "split"})
+        solutions = load_solutions(data, columns=columns, split=parts[0] if parts else None)
         d = VerifierData(data, solutions, [])
     t0 = time.perf_counter()
     prm, orm = train_verifiers(d, spec, spec.seed)
@@ -191,10 +180,10 @@ def bon(
     check_out_dir(out_dir)
     check_out_file(save, "--save")
     check_out_file(figure, "--figure")
-    spec = _spec(data, model=model, head=head, n_train=n_train, n_test=n_test, pool=pool, epochs=epochs, draws=draws,
-                 seed=seed, seeds=seeds)
     table = _table(data, split, {"prompt": prompt_column, "completions": completions_column, "labels": labels_column})
-    s, paths = _experiment(data, test, out_dir, spec, table)
+    spec = _spec(data, test, table, model=model, head=head, n_train=n_train, n_test=n_test, pool=pool, epochs=epochs,
+                 draws=draws, seed=seed, seeds=seeds)
+    s, paths = _experiment(out_dir, spec)
     out.print(f"{s['pool'].get('problems', '?')} test problems; best-of-N accuracy (%), 95% CI at N={s['largest_n']}:")
     out.print("method            " + " ".join(f"N={n:<4d}" for n in s["ns"]))
     for m, rows in s["curves"].items():
@@ -238,10 +227,11 @@ def eval_cmd(
 
     check_out_dir(out_dir)
     # a pool of one and one draw: best-of-N is not what this verb reports
-    spec = _spec(data, model=model, head=head, n_train=n_train, n_test=n_test, epochs=epochs, recall=recall,
-                 threshold=threshold, seed=seed, seeds=seeds, pool=1 if data in (None, "arith") else None, draws=1)
     table = _table(data, split, {"prompt": prompt_column, "completions": completions_column, "labels": labels_column})
-    s, paths = _experiment(data, test, out_dir, spec, table)
+    spec = _spec(data, test, table, model=model, head=head, n_train=n_train, n_test=n_test, epochs=epochs,
+                 recall=recall, threshold=threshold, seed=seed, seeds=seeds,
+                 pool=1 if data in (None, "arith") else None, draws=1)
+    s, paths = _experiment(out_dir, spec)
     if not s.get("hack"):
         raise ConfigError(f"{data or spec.data}: no test solutions with process labels, so no ProcessBench or "
                           "hackability")

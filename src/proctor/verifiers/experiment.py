@@ -26,6 +26,7 @@ from .arith import CASES, Generator, make_case, problems
 from .bon import best_of_n, paired_lift
 from .hack import hackability
 from .processbench import predict_first_error, processbench_score
+from .spec import GENERATED as GENERATED_DATA
 from .spec import VerifiersSpec
 from .steps import Solution, normalize_answer
 
@@ -108,8 +109,45 @@ def gsm8k_dir() -> Path:
     return d
 
 
+def file_data(spec: VerifiersSpec) -> VerifierData:
+    """A file setting: the training solutions of `spec.data` and the test candidates of `spec.test` (mapped columns,
+    splits), read by proctor.verifiers.steps.load_solutions."""
+    from .steps import StepColumns, load_solutions
+
+    columns = StepColumns(prompt=spec.prompt_column, completions=spec.completions_column, labels=spec.labels_column)
+    parts = spec.split_parts()
+    train = load_solutions(spec.data, columns=columns, split=parts[0] if parts else None)
+    test = load_solutions(spec.test, columns=columns, split=parts[1] if len(parts) == 2 else None)
+    data = files_data(train, test)
+    data.name = spec.data
+    return data
+
+
+def data_digest(spec: VerifiersSpec) -> dict:
+    """Content hashes of a file setting's local inputs (files, or every file of a folder), so that a unit of the
+    store is recomputed when a file changes under the same name; {} for the generated settings and Hub ids."""
+    import hashlib
+
+    out = {}
+    for key in ("data", "test"):
+        path = Path(getattr(spec, key)).expanduser() if spec.data not in GENERATED_DATA else None
+        if path is None or not path.exists():
+            continue
+        h = hashlib.sha256()
+        for f in sorted([path] if path.is_file() else [q for q in path.rglob("*") if q.is_file()]):
+            h.update(str(f.relative_to(path) if f != path else f.name).encode() + b"\0")
+            with open(f, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(block)
+        out[key] = h.hexdigest()
+    return out
+
+
 def build_data(spec: VerifiersSpec, seed: int) -> VerifierData:
-    """The spec's data setting for one seed."""
+    """The spec's data setting for one seed (a file setting is the same for every seed; the seed varies the
+    verifiers' initialisation and subset draws)."""
+    if spec.data not in GENERATED_DATA:
+        return file_data(spec)
     if spec.data == "gsm8k":
         return gsm8k_data(gsm8k_dir(), spec.n_train, spec.n_test, seed)
     g = lambda s: Generator(s.step_error, s.compensate, s.final_slip, s.max_delta)  # noqa: E731
@@ -205,8 +243,11 @@ def _probe_scores(probes: list[Solution], prm, orm, spec: VerifiersSpec, seed: i
 
 # -- the runner: one unit per seed ------------------------------------------------------------------------------------
 def unit_config(spec: VerifiersSpec, seed: int) -> dict:
-    """The config of seed `seed`'s unit (its hash is the unit's key in the store)."""
-    return spec.model_dump(mode="json", exclude={"name", "seeds"}) | {"seed": seed, "title": spec.title}
+    """The config of seed `seed`'s unit (its hash is the unit's key in the store; a file setting's includes the
+    files' content hashes)."""
+    config = spec.model_dump(mode="json", exclude={"name", "seeds"}) | {"seed": seed, "title": spec.title}
+    digest = data_digest(spec)
+    return config | ({"data_sha256": digest} if digest else {})
 
 
 def run_shard(spec: VerifiersSpec, store, on_unit, i: int) -> None:
@@ -227,6 +268,9 @@ def shards(spec: VerifiersSpec) -> int:
 
 
 def check(spec: VerifiersSpec) -> None:
-    """The GSM8K folder must be there before the run directory is touched."""
+    """The GSM8K folder, or a file setting's files (read through, columns and all), must be there before the run
+    directory is touched."""
     if spec.data == "gsm8k":
         gsm8k_dir()
+    elif spec.data not in GENERATED_DATA:
+        file_data(spec)

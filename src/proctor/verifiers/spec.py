@@ -3,6 +3,8 @@ of the technique's defaults, read by `proctor verify` and by suites."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -26,6 +28,12 @@ class GeneratorSpec(Spec):
     """Errors are off by 1..max_delta."""
 
 
+GENERATED = ("arith", "gsm8k")
+"""The settings that bring their own data."""
+FILE_FIELDS = ("test", "prompt_column", "completions_column", "labels_column", "split")
+"""The fields that only go with a file `data`."""
+
+
 class VerifiersSpec(Spec):
     """PRM vs ORM vs majority vote: best-of-N, ProcessBench-style error location, hackability (Lightman et al. 2023)."""
 
@@ -33,9 +41,22 @@ class VerifiersSpec(Spec):
     """The technique: process vs outcome supervision."""
     name: str | None = None
     """Experiment name in the report; defaults to "verifiers-<data>"."""
-    data: Literal["arith", "gsm8k"] = "arith"
+    data: str = Field(default="arith", min_length=1, max_length=1000)
     """"arith": generated arithmetic chains with exact step labels; "gsm8k": GSM8K references with injected errors for
-    training, Cobbe et al.'s model solutions for best-of-4 (needs PROCTOR_DATA)."""
+    training, Cobbe et al.'s model solutions for best-of-4 (needs PROCTOR_DATA); or your training solutions: a file
+    (TRL prompt/completions/labels, PRM800K, GSM8K), a save_to_disk folder or a Hub id, with `test`."""
+    test: str | None = Field(default=None, min_length=1, max_length=1000)
+    """With a file `data`: the test candidates (same formats), grouped by problem_id, with 'correct' (and 'labels' for
+    ProcessBench and hackability)."""
+    prompt_column: str | None = Field(default=None, min_length=1, max_length=200)
+    """With a file `data`: the step table's prompt column, if not 'prompt'."""
+    completions_column: str | None = Field(default=None, min_length=1, max_length=200)
+    """With a file `data`: the column of step lists, if not 'completions'."""
+    labels_column: str | None = Field(default=None, min_length=1, max_length=200)
+    """With a file `data`: the column of per-step labels, if not 'labels'."""
+    split: str | None = Field(default=None, min_length=1, max_length=400)
+    """With a file `data`: the split of a saved DatasetDict folder or a Hub id, TRAIN or TRAIN,TEST (TEST for `test`;
+    default: each one's train split, else its first)."""
     model: str = "minilm"
     """Encoder under both verifiers: "minilm", a local Hugging Face folder, or a Hub id."""
     head: Literal["mlp", "linear", "finetune"] = "mlp"
@@ -83,13 +104,30 @@ class VerifiersSpec(Spec):
             raise ValueError("n_ops must be (fewest, most) with 1 <= fewest <= most <= 100")
         if self.headline_aggregation not in self.aggregations:
             raise ValueError("headline_aggregation must be one of aggregations")
+        table = [k for k in FILE_FIELDS if getattr(self, k) is not None]
+        if self.data in GENERATED and table:
+            raise ValueError(f"{', '.join(table)}: only with a file `data` (the generated and GSM8K settings bring "
+                             "their own test set and columns)")
+        if self.data not in GENERATED and self.test is None:
+            raise ValueError(f"data {self.data!r} is a file, folder or Hub id: give `test` too (the candidates to "
+                             "pick from)")
+        parts = self.split_parts()
+        if self.split is not None and (len(parts) > 2 or not all(parts)):
+            raise ValueError(f"split {self.split!r}: expected TRAIN or TRAIN,TEST")
         return self
 
-    ADDED_LATER = ("seed",)
+    ADDED_LATER = ("seed", *FILE_FIELDS)
+
+    def split_parts(self) -> tuple[str, ...]:
+        return tuple(p.strip() for p in self.split.split(",")) if self.split else ()
 
     @property
     def title(self) -> str:
-        return self.name or f"verifiers-{self.data}"
+        if self.name:
+            return self.name
+        if self.data in GENERATED:
+            return f"verifiers-{self.data}"
+        return "verifiers-" + (re.sub(r"[^\w.-]+", "-", Path(self.data).name).strip("-.") or "data")
 
 
 def bind(table: dict, overseer: str | None, overseen: str | None) -> dict:

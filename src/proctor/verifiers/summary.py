@@ -70,7 +70,12 @@ def _pooled_hack(m: str, results: list[dict], arrays: list[dict], n_boot: int) -
 
 def summarize(store, spec: VerifiersSpec) -> dict:
     """The experiment's numbers from its finished seeds (an unfinished run gives what is there)."""
-    units = sorted(store.units(spec.title, "seed"), key=lambda u: u.config.get("seed", 0))
+    from ..runs.store import unit_key
+    from .experiment import unit_config
+
+    # looked up by config: a unit of an earlier version of a data file (another content hash) is not this run's
+    units = [u for s in range(spec.seed, spec.seed + spec.seeds)
+             if (u := store.get(unit_key(unit_config(spec, s)))) is not None]
     base = {"title": spec.title, "data": spec.data, "seeds": spec.seeds, "seeds_done": len(units)}
     if not units:
         return base
