@@ -38,6 +38,17 @@ debate_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False,
                          help="Debate, consultancy, naive and expert judges on any inspect-ai model; pixel debate.")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON summary object last.")]
+# options shared by `proctor debate` and `proctor debate tournament`
+JudgeOpt = Annotated[Optional[str], spec_option(DebateSpec, "judge")]
+DatasetOpt = Annotated[Optional[str], spec_option(DebateSpec, "dataset")]
+SplitOpt = Annotated[Optional[str], spec_option(DebateSpec, "split")]
+QuestionColOpt = Annotated[Optional[str], spec_option(DebateSpec, "question_column")]
+PassageColOpt = Annotated[Optional[str], spec_option(DebateSpec, "passage_column")]
+ChoicesColOpt = Annotated[Optional[str], spec_option(DebateSpec, "choices_column")]
+AnswerColOpt = Annotated[Optional[str], spec_option(DebateSpec, "answer_column")]
+LabelColOpt = Annotated[Optional[str], spec_option(DebateSpec, "label_column")]
+LimitOpt = Annotated[Optional[int], spec_option(DebateSpec, "limit", min=1)]
+RoundsOpt = Annotated[Optional[int], spec_option(DebateSpec, "rounds", min=0)]
 
 
 @debate_app.callback(invoke_without_command=True)
@@ -46,16 +57,16 @@ def debate_cmd(
     protocol: Annotated[str, typer.Option(help="naive | expert | consultancy | debate.")] = "debate",
     debater: Annotated[Optional[str], spec_option(DebateSpec, "debater")] = None,
     debater_b: Annotated[Optional[str], spec_option(DebateSpec, "debater_b")] = None,
-    judge: Annotated[Optional[str], spec_option(DebateSpec, "judge")] = None,
-    dataset: Annotated[Optional[str], spec_option(DebateSpec, "dataset")] = None,
-    split: Annotated[Optional[str], spec_option(DebateSpec, "split")] = None,
-    question_column: Annotated[Optional[str], spec_option(DebateSpec, "question_column")] = None,
-    passage_column: Annotated[Optional[str], spec_option(DebateSpec, "passage_column")] = None,
-    choices_column: Annotated[Optional[str], spec_option(DebateSpec, "choices_column")] = None,
-    answer_column: Annotated[Optional[str], spec_option(DebateSpec, "answer_column")] = None,
-    label_column: Annotated[Optional[str], spec_option(DebateSpec, "label_column")] = None,
-    limit: Annotated[Optional[int], spec_option(DebateSpec, "limit", min=1)] = None,
-    rounds: Annotated[Optional[int], spec_option(DebateSpec, "rounds", min=0)] = None,
+    judge: JudgeOpt = None,
+    dataset: DatasetOpt = None,
+    split: SplitOpt = None,
+    question_column: QuestionColOpt = None,
+    passage_column: PassageColOpt = None,
+    choices_column: ChoicesColOpt = None,
+    answer_column: AnswerColOpt = None,
+    label_column: LabelColOpt = None,
+    limit: LimitOpt = None,
+    rounds: RoundsOpt = None,
     sequential: Annotated[Optional[bool], spec_option(DebateSpec, "sequential", "--sequential/--no-sequential")] = None,
     swap: Annotated[Optional[bool], spec_option(DebateSpec, "swap", "--swap/--no-swap")] = None,
     word_limit: Annotated[Optional[int], spec_option(DebateSpec, "word_limit")] = None,
@@ -158,16 +169,16 @@ def debate_cmd(
 @debate_app.command("tournament")
 def tournament_cmd(
     debater: Annotated[list[str], typer.Option(help="NAME=MODEL, at least two.")],
-    judge: Annotated[Optional[str], spec_option(DebateSpec, "judge")] = None,
-    dataset: Annotated[Optional[str], spec_option(DebateSpec, "dataset")] = None,
-    split: Annotated[Optional[str], spec_option(DebateSpec, "split")] = None,
-    question_column: Annotated[Optional[str], spec_option(DebateSpec, "question_column")] = None,
-    passage_column: Annotated[Optional[str], spec_option(DebateSpec, "passage_column")] = None,
-    choices_column: Annotated[Optional[str], spec_option(DebateSpec, "choices_column")] = None,
-    answer_column: Annotated[Optional[str], spec_option(DebateSpec, "answer_column")] = None,
-    label_column: Annotated[Optional[str], spec_option(DebateSpec, "label_column")] = None,
-    limit: Annotated[Optional[int], spec_option(DebateSpec, "limit", min=1)] = None,
-    rounds: Annotated[Optional[int], spec_option(DebateSpec, "rounds", min=0)] = None,
+    judge: JudgeOpt = None,
+    dataset: DatasetOpt = None,
+    split: SplitOpt = None,
+    question_column: QuestionColOpt = None,
+    passage_column: PassageColOpt = None,
+    choices_column: ChoicesColOpt = None,
+    answer_column: AnswerColOpt = None,
+    label_column: LabelColOpt = None,
+    limit: LimitOpt = None,
+    rounds: RoundsOpt = None,
     log_dir: Annotated[str, typer.Option(help="inspect log folder.")] = "logs/debate-tournament",
     export: Annotated[Optional[str], typer.Option(help="Write same-side preference pairs (TRL JSONL) here, and "
                                                        "every debater's transcript beside it.")] = None,
