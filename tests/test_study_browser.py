@@ -5,24 +5,36 @@ submits; the admin page shows the judgment. Skipped without chromium, except und
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 from study_fixtures import HOSTILE, item_lines, make_study, serve, wait_up
 
 pytestmark = pytest.mark.browser
 
 
-def test_judge_and_admin_in_chromium(browser, tmp_path):
+@contextmanager
+def judge_server(study):
+    """`proctor study serve` on STUDY with one judge invited: yields (url, token, judge id, admin url) once the server
+    answers; stops it after."""
     from proctor.study.study import open_db
 
-    rows = [r for r in item_lines(2) if r["protocol"] == "debate"]
-    study = make_study(tmp_path, judges=1, per_item=1, rows=rows)
     db = open_db(study)
     (judge, token), = db.invite(1)
     db.close()
     proc, url = serve(study)
-    admin_url = proc.admin_url
     try:
         wait_up(url)
+        yield url, token, judge, proc.admin_url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_judge_and_admin_in_chromium(browser, tmp_path):
+    rows = [r for r in item_lines(2) if r["protocol"] == "debate"]
+    study = make_study(tmp_path, judges=1, per_item=1, rows=rows)
+    with judge_server(study) as (url, token, judge, admin_url):
         page = browser.new_page(viewport={"width": 1100, "height": 1000})
         console, failed = [], []
         page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
@@ -60,26 +72,16 @@ def test_judge_and_admin_in_chromium(browser, tmp_path):
         assert not [c for c in console if c.startswith("error")], console  # no CSP violation, no failed asset
         assert failed == []
         assert HOSTILE  # (the text above came from the fixture's hostile turn)
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def test_live_consultancy_in_chromium(browser, tmp_path, data_dir):
     """A judge asks the scripted consultant a question with the keyboard; the answer appears; then judges."""
     from conftest import invoke, last_json
 
-    from proctor.study.study import open_db
-
     study = tmp_path / "live"
     last_json(invoke("study", "init", study, "--live", "scripted/model", "--judges", "1", "--judges-per-item", "1",
                      "--json"))
-    db = open_db(study)
-    (_, token), = db.invite(1)
-    db.close()
-    proc, url = serve(study)
-    try:
-        wait_up(url)
+    with judge_server(study) as (url, token, _, _):
         page = browser.new_page()
         page.goto(f"{url}/join/{token}", wait_until="load")
         assert page.locator("article.turn").count() == 1  # the consultant's opening
@@ -96,9 +98,6 @@ def test_live_consultancy_in_chromium(browser, tmp_path, data_dir):
         with page.expect_navigation():
             page.click("#submit")
         assert "Item 2 of" in page.inner_text("main")
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def test_time_limit_countdown_and_refusal_in_chromium(browser, tmp_path):
@@ -106,16 +105,9 @@ def test_time_limit_countdown_and_refusal_in_chromium(browser, tmp_path):
     (+ the 1 s grace) is refused and the page offers the next item."""
     import time
 
-    from proctor.study.study import open_db
-
     rows = [r for r in item_lines(2) if r["protocol"] == "naive"]
     study = make_study(tmp_path, judges=1, per_item=1, rows=rows, time_limit=1)
-    db = open_db(study)
-    (_, token), = db.invite(1)
-    db.close()
-    proc, url = serve(study)
-    try:
-        wait_up(url)
+    with judge_server(study) as (url, token, _, _):
         page = browser.new_page()
         page.goto(f"{url}/join/{token}", wait_until="load")
         served = time.monotonic()
@@ -128,6 +120,3 @@ def test_time_limit_countdown_and_refusal_in_chromium(browser, tmp_path):
         with page.expect_navigation():
             page.click("#status a#next")
         assert "Item 2 of 2" in page.inner_text("main")
-    finally:
-        proc.terminate()
-        proc.wait(10)
