@@ -388,38 +388,31 @@ def _generic(text: str, name: str) -> str:
     return f"Scripted reply from {PREFIX}{name} to a prompt it has no script for."
 
 
+#: (markers, reply builder): the first protocol whose marker the prompt contains answers it
+_ROUTES: tuple[tuple[tuple[str, ...], Any], ...] = (
+    (("an expert debater",), _debater),
+    (("You are a consultant.",), _consultant),
+    (("You are the judge of a debate",), _debate_judge),
+    (("A consultant was asked to argue",), _consultancy_judge),
+    (("Ask the consultant one short question",), _judge_question),
+    (("about a story you have not read",), _naive_judge),
+    (("Read the story and answer the multiple-choice question",), _expert_judge),
+    (("Critique the assistant's last reply",), _critique),
+    (("Write only the rewritten assistant reply",), _revision),
+    (("Two possible replies:",), _compare),
+    (("Rate how helpful",), lambda text, name: _rating(text, name, harmless=False)),
+    (("Rate how harmless",), lambda text, name: _rating(text, name, harmless=True)),
+    (("You are helping an evaluator decide",), _assistant),
+    (("Is the proposed answer correct?",), _evaluator),
+    (("If you had to choose", "Reply with the letter of the option"), _sycophancy),
+)
+
+
 def scripted_reply(text: str, name: str = "model", seed: Any = None) -> str:
     """The reply of `scripted/name` to a prompt (all its messages' text joined)."""
-    if "an expert debater" in text:
-        return _debater(text, name)
-    if "You are a consultant." in text:
-        return _consultant(text, name)
-    if "You are the judge of a debate" in text:
-        return _debate_judge(text, name)
-    if "A consultant was asked to argue" in text:
-        return _consultancy_judge(text, name)
-    if "Ask the consultant one short question" in text:
-        return _judge_question(text, name)
-    if "about a story you have not read" in text:
-        return _naive_judge(text, name)
-    if "Read the story and answer the multiple-choice question" in text:
-        return _expert_judge(text, name)
-    if "Critique the assistant's last reply" in text:
-        return _critique(text, name)
-    if "Write only the rewritten assistant reply" in text:
-        return _revision(text, name)
-    if "Two possible replies:" in text:
-        return _compare(text, name)
-    if "Rate how helpful" in text:
-        return _rating(text, name, harmless=False)
-    if "Rate how harmless" in text:
-        return _rating(text, name, harmless=True)
-    if "You are helping an evaluator decide" in text:
-        return _assistant(text, name)
-    if "Is the proposed answer correct?" in text:
-        return _evaluator(text, name)
-    if "If you had to choose" in text or "Reply with the letter of the option" in text:
-        return _sycophancy(text, name)
+    for markers, build in _ROUTES:
+        if any(m in text for m in markers):
+            return build(text, name)
     if "Answer the user's message." in text:
         return _policy(text, name, seed)
     return _generic(text, name)
